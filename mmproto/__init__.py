@@ -1,0 +1,23 @@
+"""mmproto: prototype-based classifiers (DNC, DL2PA, MCC) for mmpretrain and mmsegmentation.
+
+Importing the package registers its heads, decode heads, hooks, datasets and metrics in the
+mmengine / mmpretrain / mmseg registries (use ``custom_imports=dict(imports=['mmproto'])``).
+"""
+
+from .utils.compat import apply_all as _apply_compat_shims
+
+_apply_compat_shims()  # must precede any mmseg.models import
+
+from . import datasets, engine, evaluation, models, ops, visualization  # noqa: E402
+from .version import __version__, version_info  # noqa: E402
+
+__all__ = [
+    '__version__',
+    'version_info',
+    'datasets',
+    'engine',
+    'evaluation',
+    'models',
+    'ops',
+    'visualization',
+]

@@ -1,0 +1,1 @@
+"""Pure-tensor algorithms (no OpenMMLab imports): one equation, one place."""

@@ -1,0 +1,6 @@
+"""Helpers for tests and benchmarks: tiny on-disk datasets and CPU multi-process runs."""
+
+from .data import make_cls_folder, make_seg_folder
+from .dist import find_free_port, run_distributed
+
+__all__ = ['find_free_port', 'make_cls_folder', 'make_seg_folder', 'run_distributed']

@@ -1,0 +1,77 @@
+"""Compatibility shims that must run before ``mmseg.models`` or a checkpoint load.
+
+1. ``mmcv-lite`` ships no compiled ops (``mmcv._ext``), but ``mmseg.models`` imports
+   ``mmcv.ops`` at import time. A lazy stand-in lets everything import; only a call of a
+   compiled op (deformable conv, PSAMask, CARAFE, nms, ...) fails, with a clear message.
+   Nothing is installed when a real ``mmcv._ext`` exists (full mmcv build).
+2. torch >= 2.6 loads checkpoints with ``weights_only=True``; mmengine 0.10.x resume files
+   hold pickled objects (``HistoryBuffer``, numpy scalars). The local checkpoint loader is
+   re-registered to pass ``weights_only=False``. This executes pickles: load only
+   checkpoints you trust.
+"""
+
+import importlib
+import sys
+import types
+
+_MISSING_OP_MSG = (
+    'mmcv compiled op "{name}" is not available: this environment has mmcv-lite (no compiled '
+    'ops). FCN, ASPP/DeepLabV3, UPerHead, ResNet, Swin and every mmproto head run without '
+    'them; install a full mmcv build (pip install "mmcv>=2.0.0,<2.2.0") to use {name}.'
+)
+
+
+class _MissingExt(types.ModuleType):
+    """Module whose every attribute is a function raising a clear error when called."""
+
+    def __getattr__(self, name: str):
+        if name.startswith('__'):
+            raise AttributeError(name)
+
+        def _missing(*args, **kwargs):
+            raise RuntimeError(_MISSING_OP_MSG.format(name=name))
+
+        _missing.__name__ = name
+        return _missing
+
+
+def install_mmcv_ext_stub() -> bool:
+    """Register a lazy ``mmcv._ext`` if mmcv has no compiled ops. Returns True if installed."""
+    if 'mmcv._ext' in sys.modules:
+        return False
+    try:
+        importlib.import_module('mmcv._ext')
+        return False
+    except ImportError:
+        pass
+    except Exception:  # a broken build: leave it to the user's error
+        return False
+    try:
+        import mmcv  # noqa: F401
+    except ImportError:
+        return False
+    stub = _MissingExt('mmcv._ext')
+    stub.__file__ = '<mmproto stand-in for mmcv._ext>'
+    sys.modules['mmcv._ext'] = stub
+    return True
+
+
+def patch_checkpoint_loader() -> None:
+    """Make mmengine's local checkpoint loader work with torch >= 2.6 (``weights_only``)."""
+    import torch
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    def load_from_local(filename: str, map_location=None):
+        import os.path as osp
+
+        filename = osp.expanduser(filename)
+        if not osp.isfile(filename):
+            raise FileNotFoundError(f'{filename} can not be found.')
+        return torch.load(filename, map_location=map_location, weights_only=False)
+
+    CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
+
+
+def apply_all() -> None:
+    install_mmcv_ext_stub()
+    patch_checkpoint_loader()
