@@ -9,13 +9,14 @@ def tiny_segmentor_cfg(
     num_classes: int = 4,
     norm: str = 'BN',
     channels: int = 16,
+    size: tuple = (32, 32),
     **head_kwargs,
 ) -> dict:
     """An ``EncoderDecoder`` with a 2-stage ResNet-18 (8 base channels, dilated: output
     stride 8) and the given decode head (``FCNHead`` / ``ASPPHead`` / ``UPerHead`` family).
 
-    ``norm='GN'`` avoids batch statistics, so one process on a batch equals several on its
-    parts (distributed tests).
+    Training batches are padded to ``size``. ``norm='GN'`` avoids batch statistics, so one
+    process on a batch equals several processes on its parts (distributed tests).
     """
     norm_cfg = dict(type='GN', num_groups=4) if norm == 'GN' else dict(type='BN')
     backbone = dict(
@@ -56,6 +57,7 @@ def tiny_segmentor_cfg(
             bgr_to_rgb=True,
             pad_val=0,
             seg_pad_val=255,
+            size=size,
         ),
         backbone=backbone,
         decode_head=head,

@@ -5,6 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmproto  # noqa: F401
@@ -23,7 +24,8 @@ def _state(model):
 @pytest.mark.parametrize('head', ['DNCFCNHead', 'DNCUPerHead'])
 def test_train_val_save_resume(tmp_path, data_root, head):
     model = tiny_segmentor_cfg(head)
-    runner = Runner(**tiny_seg_runner_cfg(str(tmp_path / 'a'), data_root, model, max_iters=4))
+    cfg = tiny_seg_runner_cfg(str(tmp_path / 'a'), data_root, model, max_iters=4)
+    runner = Runner.from_cfg(Config(cfg))
     runner.train()
     dnc = runner.model.decode_head.classifier
     assert int(dnc.bank.num_updates) == 4
@@ -37,7 +39,8 @@ def test_train_val_save_resume(tmp_path, data_root, head):
     assert not torch.equal(protos, final['decode_head.classifier.bank.prototypes'])
 
     cfg = tiny_seg_runner_cfg(str(tmp_path / 'b'), data_root, model, max_iters=4)
-    resumed = Runner(**cfg, resume=True, load_from=osp.join(str(tmp_path / 'a'), 'iter_2.pth'))
+    cfg.update(resume=True, load_from=osp.join(str(tmp_path / 'a'), 'iter_2.pth'))
+    resumed = Runner.from_cfg(Config(cfg))
     resumed.train()
     assert resumed.iter == 4
     state = _state(resumed.model)
