@@ -3,7 +3,7 @@
 from .kmeans import classwise_spherical_kmeans
 from .own_class_similarity import check_labels, expand_valid, own_class_similarity
 from .sinkhorn import assign_from_transport, classwise_sinkhorn
-from .subcentroid_update import momentum_update, subcentroid_statistics
+from .subcentroid_update import momentum_update, momentum_update_rows, subcentroid_statistics
 
 __all__ = [
     'assign_from_transport',
@@ -12,6 +12,7 @@ __all__ = [
     'classwise_spherical_kmeans',
     'expand_valid',
     'momentum_update',
+    'momentum_update_rows',
     'own_class_similarity',
     'subcentroid_statistics',
 ]
