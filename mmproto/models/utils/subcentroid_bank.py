@@ -264,7 +264,7 @@ class SubCentroidBank(nn.Module):
         targets of the ProtoSeg losses of the DNC decode heads.
         """
         with torch.autocast(device_type=x.device.type, enabled=False):
-            x = x.detach().float()
+            x = x.detach()  # any float dtype (fp16 memory): the ops compute in fp32 chunks
             reduce = self._reducer()
             if self.assign == 'kmeans':
                 return classwise_spherical_kmeans(
