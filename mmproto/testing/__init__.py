@@ -2,5 +2,14 @@
 
 from .data import make_cls_folder, make_seg_folder
 from .dist import find_free_port, run_distributed
+from .seg_runner import tiny_seg_dataset_cfg, tiny_seg_runner_cfg, tiny_segmentor_cfg
 
-__all__ = ['find_free_port', 'make_cls_folder', 'make_seg_folder', 'run_distributed']
+__all__ = [
+    'find_free_port',
+    'make_cls_folder',
+    'make_seg_folder',
+    'run_distributed',
+    'tiny_seg_dataset_cfg',
+    'tiny_seg_runner_cfg',
+    'tiny_segmentor_cfg',
+]

@@ -231,20 +231,7 @@ class SubCentroidBank(nn.Module):
             feats = x
 
         fresh = self._init_from_samples(feats, labels) if self.init == 'samples' else None
-        allowed = expand_valid(self.valid, labels, self.num_subcentroids)
-        if self.assign == 'kmeans':
-            assign = classwise_spherical_kmeans(
-                feats, labels, self.prototypes, self.kmeans_iters, self.valid, reduce
-            )
-        else:
-            sims = own_class_similarity(feats, labels, self.prototypes, chunk_rows=self.chunk_rows)
-            q = classwise_sinkhorn(
-                sims, labels, self.num_classes, self.sinkhorn_eps, self.sinkhorn_iters,
-                self.valid, reduce,
-            )  # fmt: skip
-            mode = 'gumbel' if self.assign == 'sinkhorn_gumbel' else 'argmax'
-            gen = self._generator(feats.device, 0) if mode == 'gumbel' else None
-            assign = assign_from_transport(q, mode, self.gumbel_tau, gen, allowed)
+        assign = self.assign_subcentroids(feats, labels)
         weight = correct if self.update_only_correct else labels >= 0
         if fresh is not None:
             weight = weight & ~fresh[labels.clamp(min=0)]
@@ -266,6 +253,32 @@ class SubCentroidBank(nn.Module):
         stats['subcentroid_moved'] = float((counts > 0).sum()) / float(self.valid.sum())
         stats['subcentroid_correct'] = float((correct & (labels >= 0)).sum()) / n
         return stats
+
+    @torch.no_grad()
+    def assign_subcentroids(self, x: Tensor, labels: Tensor) -> Tensor:
+        """Class-wise clustering step of Alg. 1 (Eq. 5-6, DNC): the sub-centroid of its own
+        class each sample is assigned to, ``[N]`` long (-1 for ``label < 0``).
+
+        Sinkhorn (+ argmax or Gumbel) or k-means per ``assign``; with ``sync='reduce'`` under
+        DDP the marginals are global (a collective: call it on every rank). Also used for the
+        targets of the ProtoSeg losses of the DNC decode heads.
+        """
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            x = x.detach()  # any float dtype (fp16 memory): the ops compute in fp32 chunks
+            reduce = self._reducer()
+            if self.assign == 'kmeans':
+                return classwise_spherical_kmeans(
+                    x, labels, self.prototypes, self.kmeans_iters, self.valid, reduce
+                )
+            allowed = expand_valid(self.valid, labels, self.num_subcentroids)
+            sims = own_class_similarity(x, labels, self.prototypes, chunk_rows=self.chunk_rows)
+            q = classwise_sinkhorn(
+                sims, labels, self.num_classes, self.sinkhorn_eps, self.sinkhorn_iters,
+                self.valid, reduce,
+            )  # fmt: skip
+            mode = 'gumbel' if self.assign == 'sinkhorn_gumbel' else 'argmax'
+            gen = self._generator(x.device, 0) if mode == 'gumbel' else None
+            return assign_from_transport(q, mode, self.gumbel_tau, gen, allowed)
 
     def _init_from_samples(self, feats: Tensor, labels: Tensor) -> Tensor:
         """``init='samples'``: give each unseen class present here K_c random own samples.

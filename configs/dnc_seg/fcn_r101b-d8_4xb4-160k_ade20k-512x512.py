@@ -1,0 +1,16 @@
+# FCN with an ImageNet-initialised ResNet-101 (D8), ADE20K, 160k iterations.
+_base_ = [
+    './_base_/models/fcn_r101b-d8.py',
+    'mmseg::_base_/datasets/ade20k.py',
+    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_160k.py',
+]
+custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
+
+crop_size = (512, 512)
+data_preprocessor = dict(size=crop_size)
+model = dict(
+    data_preprocessor=data_preprocessor,
+    decode_head=dict(num_classes=150),
+    auxiliary_head=dict(num_classes=150),
+)

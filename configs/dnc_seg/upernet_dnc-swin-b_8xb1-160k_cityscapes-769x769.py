@@ -1,0 +1,5 @@
+_base_ = './upernet_swin-b_8xb1-160k_cityscapes-769x769.py'
+
+# DNC-Swin-B (configs/dnc, Table 2)
+checkpoint_file = 'checkpoints/dnc_swin-base_16xb64_in1k_mmseg.pth'
+model = dict(backbone=dict(init_cfg=dict(checkpoint=checkpoint_file)))

@@ -1,0 +1,164 @@
+"""What turns an mmseg decode head into a DNC decode head (pixel-wise nearest sub-centroids)."""
+
+import copy
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmseg.registry import MODELS
+from torch import Tensor
+
+from mmproto.models.utils import SubCentroidClassifier
+
+
+def _without_conv_seg_override(init_cfg):
+    """``init_cfg`` minus the ``override=dict(name='conv_seg')`` of ``BaseDecodeHead``."""
+    if init_cfg is None:
+        return None
+    cfgs = copy.deepcopy(init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg])
+    kept = []
+    for cfg in cfgs:
+        override = cfg.get('override')
+        if override is not None:
+            overrides = override if isinstance(override, (list, tuple)) else [override]
+            overrides = [o for o in overrides if o.get('name') != 'conv_seg']
+            if not overrides:
+                continue  # an init of conv_seg only
+            cfg['override'] = overrides
+        kept.append(cfg)
+    return kept or None
+
+
+class DNCDecodeHeadMixin:
+    """Mixin placed before an mmseg decode head (``class DNCFCNHead(DNCDecodeHeadMixin,
+    FCNHead)``) to make it the pixel-wise DNC classifier of DNC §4.2.
+
+    The upstream feature path (convs, ASPP, PPM + FPN...) is unchanged; the only architectural
+    change is the removal of the 1x1 ``conv_seg`` (and of its ``init_cfg`` override). Each pixel
+    of the ``channels``-dim feature map (after the head's dropout) is scored by
+    :class:`SubCentroidClassifier`: ``x = l2(LN_D(f))``, class score = max over the K
+    sub-centroids of the class (Eq. 4, 7), scaled by ``logit_norm``. The seg loss is mmseg's
+    (``loss_decode`` on the logits resized to the label). In :meth:`loss` the ground truth is
+    nearest-resized to the feature map; pixels at ``ignore_index`` get label -1, so they never
+    take part in the clustering and momentum update (Eq. 5-8) that ``SubCentroidUpdateHook``
+    runs after the optimizer step. The bank uses ``sync='reduce'``: under DDP the Sinkhorn
+    marginals and per-(class, sub-centroid) sums/counts are all-reduced, so every rank ends with
+    the sub-centroids of one process seeing the global batch.
+
+    Args:
+        num_subcentroids: K per class (DNC §4.2: 10).
+        momentum: mu of Eq. 8 (0.999).
+        sinkhorn_eps: epsilon of Eq. 6 (0.05).
+        sinkhorn_iters: Sinkhorn-Knopp iterations (3).
+        assign: ``'sinkhorn_argmax'`` (paper) | ``'sinkhorn_gumbel'`` (ProtoSeg) | ``'kmeans'``.
+        update_only_correct: only correctly classified pixels move sub-centroids (Alg. 1).
+        feat_norm: LayerNorm over the D features before l2 (official DNC code).
+        logit_norm: ``'layernorm'`` | ``'temperature'`` | ``'none'`` (as ``DNCHead``).
+        temperature: divisor of the cosines for ``logit_norm='temperature'``.
+        subcentroid_init: ``'random'`` | ``'samples'`` (``SubCentroidBank.init``).
+        sync: ``'reduce'`` (segmentation default) | ``'gather'``.
+        loss_ppc: ProtoSeg pixel-prototype contrast (``PixelPrototypeContrastLoss``), weight 0
+            by default (skipped entirely).
+        loss_ppd: ProtoSeg pixel-prototype distance (``PixelPrototypeDistanceLoss``), weight 0.
+        init_cfg: as the upstream head, without any ``conv_seg`` override.
+    """
+
+    def __init__(
+        self,
+        *args,
+        num_subcentroids: int = 10,
+        momentum: float = 0.999,
+        sinkhorn_eps: float = 0.05,
+        sinkhorn_iters: int = 3,
+        assign: str = 'sinkhorn_argmax',
+        update_only_correct: bool = True,
+        feat_norm: bool = True,
+        logit_norm: str = 'layernorm',
+        temperature: float = 0.1,
+        subcentroid_init: str = 'random',
+        sync: str = 'reduce',
+        loss_ppc: Optional[dict] = dict(type='PixelPrototypeContrastLoss', loss_weight=0.0),
+        loss_ppd: Optional[dict] = dict(type='PixelPrototypeDistanceLoss', loss_weight=0.0),
+        init_cfg=None,
+        **kwargs,
+    ):
+        super().__init__(*args, init_cfg=_without_conv_seg_override(init_cfg), **kwargs)
+        if self.out_channels != self.num_classes:
+            raise ValueError(
+                f'{type(self).__name__} needs out_channels == num_classes (softmax over the '
+                f'classes); got out_channels={self.out_channels}, num_classes='
+                f'{self.num_classes} (binary sigmoid mode is not supported)'
+            )
+        del self.conv_seg
+        self.classifier = SubCentroidClassifier(
+            num_classes=self.num_classes,
+            in_channels=self.channels,
+            num_subcentroids=num_subcentroids,
+            feat_norm=feat_norm,
+            logit_norm=logit_norm,
+            temperature=temperature,
+            momentum=momentum,
+            sinkhorn_eps=sinkhorn_eps,
+            sinkhorn_iters=sinkhorn_iters,
+            assign=assign,
+            update_only_correct=update_only_correct,
+            init=subcentroid_init,
+            sync=sync,
+        )
+        self.proto_losses = torch.nn.ModuleList(
+            MODELS.build(cfg)
+            for cfg in (loss_ppc, loss_ppd)
+            if cfg is not None and cfg.get('loss_weight', 0.0) != 0.0
+        )
+        self._pixel_feats: Optional[Tensor] = None
+
+    # ------------------------------------------------------------------ scoring
+    def cls_seg(self, feat: Tensor) -> Tensor:
+        """``feat [B, D, H, W]`` -> ``seg_logits [B, C, H, W]`` by nearest sub-centroids."""
+        if self.dropout is not None:
+            feat = self.dropout(feat)
+        b, d, h, w = feat.shape
+        f = feat.permute(0, 2, 3, 1).reshape(b * h * w, d)
+        logits = self.classifier(f)
+        if self.training and len(self.proto_losses):
+            self._pixel_feats = f
+        return logits.view(b, h, w, -1).permute(0, 3, 1, 2)
+
+    # ------------------------------------------------------------------ training
+    def pixel_labels(self, batch_data_samples: Sequence, size: Tuple[int, int]) -> Tensor:
+        """Ground truth nearest-resized to the feature map ``size``, flattened like the pixels
+        of :meth:`cls_seg` (``[B*H*W]``); ``ignore_index`` becomes -1.
+
+        Raises:
+            ValueError: a label that is neither ``ignore_index`` nor in ``[0, num_classes)``.
+        """
+        gt = self._stack_batch_gt(batch_data_samples)  # [B, 1, H0, W0]
+        gt = F.interpolate(gt.float(), size=tuple(size), mode='nearest').long().view(-1)
+        valid = gt != self.ignore_index
+        bad = valid & ((gt < 0) | (gt >= self.num_classes))
+        if bool(bad.any()):
+            raise ValueError(
+                f'gt_sem_seg contains label {int(gt[bad][0])}, outside [0, num_classes='
+                f'{self.num_classes}) and not ignore_index={self.ignore_index}'
+            )
+        return torch.where(valid, gt, torch.full_like(gt, -1))
+
+    def loss(self, inputs: Tuple[Tensor], batch_data_samples: Sequence, train_cfg) -> dict:
+        """mmseg losses of the nearest-sub-centroid logits; caches the pixel labels for the
+        sub-centroid update (run by ``SubCentroidUpdateHook`` after the optimizer step)."""
+        seg_logits = self.forward(inputs)
+        labels = self.pixel_labels(batch_data_samples, seg_logits.shape[2:])
+        self.classifier.set_labels(labels)
+        losses = self.loss_by_feat(seg_logits, batch_data_samples)
+        losses.update(self.prototype_losses(labels))
+        return losses
+
+    def prototype_losses(self, labels: Tensor) -> Dict[str, Tensor]:
+        """The optional ProtoSeg PPC / PPD terms (those with a non-zero weight)."""
+        feats, self._pixel_feats = self._pixel_feats, None
+        if not len(self.proto_losses) or feats is None:
+            return {}
+        x = self.classifier.embed(feats)
+        sims = self.classifier.bank.similarity(x)
+        assign = self.classifier.bank.assign_subcentroids(x.detach().float(), labels)
+        return {loss.loss_name: loss(sims, labels, assign) for loss in self.proto_losses}

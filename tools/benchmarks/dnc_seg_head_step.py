@@ -1,0 +1,262 @@
+"""Train-step cost of the DNC pixel classifier vs mmseg's parametric ``conv_seg``.
+
+At ADE20K scale (DNC §4.2, App. K: 150 classes, K=10, D=512, 16 images of 64x64 feature
+pixels = 65,536 pixels, 512x512 labels) it times, side by side in one run:
+
+* ``conv_seg``: ``FCNHead.cls_seg`` (dropout + 1x1 conv) + ``loss_by_feat`` (logits resized to
+  the label, cross-entropy) + backward;
+* ``dnc``: ``DNCFCNHead.cls_seg`` (nearest sub-centroid scores, Eq. 4/7) + label resizing +
+  the same ``loss_by_feat`` + backward + the sub-centroid update of ``SubCentroidUpdateHook``
+  (class-wise Sinkhorn, Eq. 5-6, and momentum update, Eq. 8);
+* the same DNC step with the update written as a per-class Python loop (Alg. 1 as printed);
+* with ``--full-head``: the whole ``FCNHead`` vs ``DNCFCNHead`` (2048-channel input, the two
+  3x3 convs and ``conv_cat`` included) on ``--full-head-batch`` images.
+
+The upstream convs are shared by both heads, so the first comparison isolates what DNC
+changes. Ends with one ``<figure>: <value>`` line per figure.
+
+Usage::
+
+    python tools/benchmarks/dnc_seg_head_step.py [--device cpu] [--repeats 3] [--full-head]
+"""
+
+import argparse
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+import mmproto  # noqa: F401
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--num-classes', type=int, default=150)
+    p.add_argument('--num-subcentroids', type=int, default=10)
+    p.add_argument('--channels', type=int, default=512, help='D, feature dim before conv_seg')
+    p.add_argument('--batch', type=int, default=16)
+    p.add_argument('--feat-size', type=int, default=64, help='feature map side (stride 8)')
+    p.add_argument('--label-size', type=int, default=512, help='label side (crop)')
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--warmup', type=int, default=1)
+    p.add_argument('--full-head', action='store_true', help='also time the whole FCN heads')
+    p.add_argument('--full-head-batch', type=int, default=16)
+    p.add_argument('--in-channels', type=int, default=2048, help='FCN head input (ResNet C5)')
+    return p.parse_args()
+
+
+def sync(device):
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def timed(fn, device, repeats, warmup):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync(device)
+        t0 = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def block_labels(batch, size, num_classes, device, block=64, ignore=0.1, seed=0):
+    """Labels made of ``block`` x ``block`` squares of random classes, ~``ignore`` at 255."""
+    g = torch.Generator().manual_seed(seed)
+    n = size // block
+    gt = torch.randint(0, num_classes, (batch, n, n), generator=g)
+    gt = gt.repeat_interleave(block, 1).repeat_interleave(block, 2)
+    gt[torch.rand(gt.shape, generator=g) < ignore] = 255
+    samples = []
+    for i in range(batch):
+        s = SegDataSample(metainfo=dict(img_shape=(size, size), pad_shape=(size, size)))
+        s.gt_sem_seg = PixelData(data=gt[i : i + 1].to(device))
+        samples.append(s)
+    return samples
+
+
+def build_heads(args, device, in_channels):
+    common = dict(
+        in_channels=in_channels,
+        channels=args.channels,
+        num_classes=args.num_classes,
+        num_convs=2,
+        concat_input=True,
+        dropout_ratio=0.1,
+        norm_cfg=dict(type='BN'),
+    )
+    torch.manual_seed(0)
+    fcn = MODELS.build(dict(type='FCNHead', **common)).to(device).train()
+    torch.manual_seed(0)
+    dnc = MODELS.build(
+        dict(type='DNCFCNHead', num_subcentroids=args.num_subcentroids, **common)
+    ).to(device)
+    dnc.train()
+    dnc.classifier.attach_subcentroid_updater()
+    return fcn, dnc
+
+
+@torch.no_grad()
+def loop_update(bank, x, labels, correct):
+    """Alg. 1 of DNC with one Python iteration per class (Sinkhorn, argmax, Eq. 8)."""
+    protos = bank.prototypes
+    k = protos.shape[1]
+    for c in labels.unique().tolist():
+        if c < 0:
+            continue
+        idx = (labels == c).nonzero().squeeze(1)
+        xc = x[idx]
+        q = torch.exp((xc @ protos[c].t() - 1.0) / bank.sinkhorn_eps).t()  # K x n_c
+        q /= q.sum()
+        n = q.shape[1]
+        for _ in range(bank.sinkhorn_iters):
+            q /= q.sum(1, keepdim=True)
+            q /= k
+            q /= q.sum(0, keepdim=True)
+            q /= n
+        assign = (q * n).argmax(0)
+        m = F.one_hot(assign, k).float() * correct[idx, None].float()
+        f, cnt = m.t() @ xc, m.sum(0)
+        moved = cnt > 0
+        if moved.any():
+            mean = f[moved] / cnt[moved, None]
+            new = bank.momentum * protos[c, moved] + (1 - bank.momentum) * mean
+            protos[c, moved] = F.normalize(new, dim=-1)
+
+
+def main():
+    args = parse_args()
+    device = torch.device(args.device)
+    b, s = args.batch, args.feat_size
+    print(
+        f'device={device} threads={torch.get_num_threads()} C={args.num_classes} '
+        f'K={args.num_subcentroids} D={args.channels} pixels={b * s * s} '
+        f'labels={b}x{args.label_size}x{args.label_size}'
+    )
+    fcn, dnc = build_heads(args, device, args.in_channels)
+    samples = block_labels(b, args.label_size, args.num_classes, device)
+    feat = torch.randn(b, args.channels, s, s, device=device, requires_grad=True)
+
+    def conv_seg_step():
+        losses = fcn.loss_by_feat(fcn.cls_seg(feat), samples)
+        losses['loss_ce'].backward()
+        feat.grad = None
+
+    def dnc_forward_backward():
+        logits = dnc.cls_seg(feat)
+        dnc.classifier.set_labels(dnc.pixel_labels(samples, (s, s)))
+        dnc.loss_by_feat(logits, samples)['loss_ce'].backward()
+        feat.grad = None
+
+    def dnc_step():
+        dnc_forward_backward()
+        dnc.classifier.update_subcentroids()
+
+    def dnc_loop_step():
+        dnc_forward_backward()
+        cache, dnc.classifier._cache = dnc.classifier._cache, None
+        correct = cache['logits'].argmax(1) == cache['labels']
+        loop_update(dnc.classifier.bank, cache['x'], cache['labels'], correct)
+
+    def update_only():
+        dnc.classifier._cache = dict(cache)
+        dnc.classifier.update_subcentroids()
+
+    def loop_only():
+        correct = cache['logits'].argmax(1) == cache['labels']
+        loop_update(dnc.classifier.bank, cache['x'], cache['labels'], correct)
+
+    r, w = args.repeats, args.warmup
+    t_conv = timed(conv_seg_step, device, r, w)
+    t_dnc = timed(dnc_step, device, r, w)
+    t_loop_step = timed(dnc_loop_step, device, r, w)
+
+    # the update alone, on one cached batch; and a check that both updates agree. Logits
+    # are set so that every labelled pixel counts as correct (late training): all of them
+    # move sub-centroids, the heaviest case for the update
+    dnc_forward_backward()
+    cache = dict(dnc.classifier._cache)
+    labels = cache['labels']
+    cache['logits'] = F.one_hot(labels.clamp(min=0), args.num_classes).float()
+    cache['logits'][labels < 0] = 0
+    start = dnc.classifier.bank.prototypes.clone()
+    t_update = timed(update_only, device, r, w)
+    dnc.classifier.bank.prototypes.copy_(start)
+    update_only()
+    vec = dnc.classifier.bank.prototypes.clone()
+    dnc.classifier.bank.prototypes.copy_(start)
+    t_loop = timed(loop_only, device, r, w)
+    dnc.classifier.bank.prototypes.copy_(start)
+    loop_only()
+    diff = (dnc.classifier.bank.prototypes - vec).abs().max().item()
+    moved = ((vec - start).abs().amax(-1) > 0).float().mean().item()
+    dnc.classifier._cache = None
+
+    # the classifiers alone (loss at feature resolution: no upsampled logits)
+    lab = dnc.pixel_labels(samples, (s, s))
+
+    def conv_seg_cls():
+        logits = fcn.conv_seg(feat).permute(0, 2, 3, 1).reshape(-1, args.num_classes)
+        F.cross_entropy(logits, lab, ignore_index=-1).backward()
+        feat.grad = None
+
+    def dnc_cls():
+        f = feat.permute(0, 2, 3, 1).reshape(-1, args.channels)
+        F.cross_entropy(dnc.classifier(f), lab, ignore_index=-1).backward()
+        feat.grad = None
+        dnc.classifier.set_labels(lab)
+        dnc.classifier.update_subcentroids()
+
+    t_conv_cls = timed(conv_seg_cls, device, r, w)
+    t_dnc_cls = timed(dnc_cls, device, r, w)
+
+    figures = {
+        'conv_seg_step_ms': 1e3 * t_conv,
+        'dnc_step_ms': 1e3 * t_dnc,
+        'dnc_update_ms': 1e3 * t_update,
+        'loop_update_ms': 1e3 * t_loop,
+        'dnc_loop_step_ms': 1e3 * t_loop_step,
+        'step_ratio_dnc_vs_conv_seg': t_dnc / t_conv,
+        'step_ratio_loop_vs_conv_seg': t_loop_step / t_conv,
+        'update_speedup_vs_loop': t_loop / t_update,
+        'update_max_abs_diff_vs_loop': diff,
+        'update_fraction_moved': moved,
+        'classifier_only_ratio_dnc_vs_conv_seg': t_dnc_cls / t_conv_cls,
+    }
+    feat = None  # free it before the full-head runs
+    if args.full_head:
+        fb = args.full_head_batch
+        x = [torch.randn(fb, args.in_channels, s, s, device=device)]
+        full_samples = (
+            samples[:fb] if fb <= b else block_labels(fb, args.label_size, args.num_classes, device)
+        )
+
+        def full(head, update):
+            def step():
+                head.loss(x, full_samples, {})['loss_ce'].backward()
+                head.zero_grad(set_to_none=True)
+                if update:
+                    head.classifier.update_subcentroids()
+
+            return step
+
+        t_full_fcn = timed(full(fcn, False), device, r, w)
+        t_full_dnc = timed(full(dnc, True), device, r, w)
+        figures['full_head_batch'] = fb
+        figures['fcn_head_step_ms'] = 1e3 * t_full_fcn
+        figures['dnc_fcn_head_step_ms'] = 1e3 * t_full_dnc
+        figures['full_head_ratio_dnc_vs_fcn'] = t_full_dnc / t_full_fcn
+    for name, value in figures.items():
+        print(f'{name}: {value:.4g}' if isinstance(value, float) else f'{name}: {value}')
+
+
+if __name__ == '__main__':
+    main()
