@@ -13,9 +13,9 @@ class QueryGalleryDataset(ConcatDataset):
     """The query set followed by the gallery set; each sample says which it belongs to.
 
     Packed samples get the metainfo ``knn_gallery`` (``False`` for queries, ``True`` for gallery
-    items), which :class:`mmproto.evaluation.metrics.InductionAccuracy` reads: queries are classified by
-    their nearest gallery items. Without a gallery, the queries are matched leave-one-out among
-    themselves.
+    items), which :class:`mmproto.evaluation.metrics.InductionAccuracy` reads: queries are
+    classified by their nearest gallery items. Without a gallery, the queries are matched
+    leave-one-out among themselves.
 
     Args:
         query (dict | BaseDataset): evaluated samples (e.g. the test split).

@@ -23,11 +23,12 @@ class InductionAccuracy(BaseMetric):
 
     Each data sample must carry ``embedding`` (e.g. from
     :class:`mmproto.models.classifiers.EmbeddingClassifier`) and ``fine_label`` (from a
-    :class:`mmproto.datasets.CoarseLabelDataset` with ``PackInputs(algorithm_keys=['fine_label'])``).
-    Gallery samples are flagged ``knn_gallery=True`` (:class:`mmproto.datasets.QueryGalleryDataset`);
-    with no gallery sample at all, queries are matched leave-one-out among themselves. Queries
-    that also carry ``pred_label`` / ``gt_label`` add the classifier's own top-1 on the training
-    (coarse) labels as ``coarse_top1`` (the "20 classes" column of Table 13).
+    :class:`mmproto.datasets.CoarseLabelDataset` with
+    ``PackInputs(algorithm_keys=['fine_label'])``). Gallery samples are flagged
+    ``knn_gallery=True`` (:class:`mmproto.datasets.QueryGalleryDataset`); with no gallery
+    sample at all, queries are matched leave-one-out among themselves. Queries that also carry
+    ``pred_label`` / ``gt_label`` add the classifier's own top-1 on the training (coarse) labels
+    as ``coarse_top1`` (the "20 classes" column of Table 13).
 
     Args:
         k (int): number of neighbours. Defaults to 1 (the paper's top-1 nearest neighbour).
