@@ -78,7 +78,13 @@ class DNCVisualizer(UniversalVisualizer):
             figsize=(cols * cell_inches + 1.2, rows * (cell_inches + 0.25) + 0.2), margin=True
         )
         grid = figure.add_gridspec(
-            rows, cols, left=0.2 if cols < 3 else 0.14, right=0.98, top=0.93, bottom=0.02, hspace=0.55
+            rows,
+            cols,
+            left=0.2 if cols < 3 else 0.14,
+            right=0.98,
+            top=0.93,
+            bottom=0.02,
+            hspace=0.55,
         )
         for r in range(rows):
             for k in range(cols):

@@ -80,6 +80,7 @@ def rule_legend(
     lines += [f'  Î{i + 1} = sub-centroid {k} ({image})' for i, (k, image) in enumerate(own)]
     lines.append('Representative images of the other classes:')
     lines += [
-        f'  Ǐ{t + 1} = {name}, sub-centroid {k} ({image})' for t, (name, k, image) in enumerate(others)
+        f'  Ǐ{t + 1} = {name}, sub-centroid {k} ({image})'
+        for t, (name, k, image) in enumerate(others)
     ]
     return '\n'.join(lines)
