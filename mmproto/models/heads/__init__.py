@@ -1,0 +1,3 @@
+from .dnc_head import DNCHead
+
+__all__ = ['DNCHead']

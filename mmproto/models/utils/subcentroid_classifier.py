@@ -24,9 +24,10 @@ class SubCentroidClassifier(SubCentroidUpdateMixin, nn.Module):
       the argmax). ``'temperature'``: ``s / temperature``. ``'none'``: raw cosines (flat
       softmax, trains poorly).
 
-    In training mode the forward caches the detached fp32 embeddings, the logits and the
-    labels passed in; :meth:`update_subcentroids` (called by ``SubCentroidUpdateHook``) feeds
-    them to the bank (Alg. 1). State-dict keys: ``feat_norm.*``, ``mask_norm.*`` (official
+    A training forward (train mode, grad enabled) caches the detached fp32 embeddings, the
+    logits and the labels passed in (or given later with :meth:`set_labels`);
+    :meth:`update_subcentroids` (called by ``SubCentroidUpdateHook``) feeds them to the bank
+    (Alg. 1). State-dict keys: ``feat_norm.*``, ``mask_norm.*`` (official
     names) and ``bank.prototypes``, ``bank.valid``, ``bank.initialized``, ``bank.num_updates``,
     ``bank.memory.{features,labels,correct,ptr}``.
 
@@ -88,11 +89,12 @@ class SubCentroidClassifier(SubCentroidUpdateMixin, nn.Module):
 
     def forward(self, f: Tensor, labels: Optional[Tensor] = None) -> Tensor:
         """``f [N, D]`` -> logits ``[N, C]``; ``labels [N]`` (hard, -1 = ignore) in training."""
-        if self.training and torch.is_grad_enabled():
+        train_step = self.training and torch.is_grad_enabled()
+        if train_step:
             self.check_subcentroid_updater()
         x = self.embed(f)
         logits = self.scale(self.bank.class_scores(x))
-        if self.training:
+        if train_step:
             self._cache = dict(x=x.detach().float(), logits=logits.detach())
             if labels is not None:
                 self.set_labels(labels)
