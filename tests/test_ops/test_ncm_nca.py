@@ -10,7 +10,9 @@ from mmproto.ops import decay_mean_update, memory_momentum_update, nca_loss, ncm
 def test_ncm_logits_are_negative_squared_distances():
     g = torch.Generator().manual_seed(0)
     x, means = torch.randn(5, 3, generator=g), torch.randn(4, 3, generator=g)
-    ref = torch.tensor([[-float(((x[i] - means[c]) ** 2).sum()) for c in range(4)] for i in range(5)])
+    ref = torch.tensor(
+        [[-float(((x[i] - means[c]) ** 2).sum()) for c in range(4)] for i in range(5)]
+    )
     assert torch.allclose(ncm_logits(x, means), ref, atol=1e-5)
 
 
@@ -36,11 +38,14 @@ def test_nca_loss_matches_a_loop():
     for i in range(4):
         z = sum(math.exp(logits[i, j]) for j in range(7) if j != self_index[i])
         p = sum(
-            math.exp(logits[i, j]) for j in range(7)
+            math.exp(logits[i, j])
+            for j in range(7)
             if j != self_index[i] and mem_labels[j] == labels[i]
         )
         total += math.log(p / z) if p > 0 else 0.0
-    assert float(nca_loss(logits, labels, mem_labels, self_index)) == pytest.approx(-total / 4, rel=1e-5)
+    assert float(nca_loss(logits, labels, mem_labels, self_index)) == pytest.approx(
+        -total / 4, rel=1e-5
+    )
 
 
 def test_memory_momentum_update():

@@ -1,3 +1,4 @@
+from .deepncm_head import DeepNCMHead
 from .dnc_head import DNCHead
 
-__all__ = ['DNCHead']
+__all__ = ['DNCHead', 'DeepNCMHead']

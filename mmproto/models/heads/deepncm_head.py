@@ -90,7 +90,9 @@ class DeepNCMHead(SubCentroidUpdateMixin, ClsHead):
             self.check_subcentroid_updater()
         f = self.pre_logits(feats)
         labels = torch.cat([s.gt_label for s in data_samples]).long().to(f.device)
-        if labels.numel() != f.shape[0] or bool(((labels < 0) | (labels >= self.num_classes)).any()):
+        if labels.numel() != f.shape[0] or bool(
+            ((labels < 0) | (labels >= self.num_classes)).any()
+        ):
             raise ValueError(
                 f'DeepNCMHead needs one gt_label in [0, num_classes={self.num_classes}) per sample'
             )

@@ -31,12 +31,19 @@ def make_cfg(root, work_dir, max_epochs=2, anchor_epoch=1, launcher='none'):
             type='ImageClassifier',
             data_preprocessor=dict(type='ClsDataPreprocessor', mean=[128] * 3, std=[64] * 3),
             backbone=dict(
-                type='ResNet_CIFAR', depth=18, num_stages=1, strides=(1,), dilations=(1,),
+                type='ResNet_CIFAR',
+                depth=18,
+                num_stages=1,
+                strides=(1,),
+                dilations=(1,),
                 out_indices=(0,),
             ),
             neck=dict(type='GlobalAveragePooling'),
             head=dict(
-                type='DNCHead', num_classes=NUM_CLASSES, in_channels=64, num_subcentroids=K,
+                type='DNCHead',
+                num_classes=NUM_CLASSES,
+                in_channels=64,
+                num_subcentroids=K,
                 momentum=0.9,
             ),
         ),
@@ -131,6 +138,8 @@ def test_resume_continues_identically(tmp_path, data_root):
     r2.train()
     h1, h2 = anchor_hook(r1), anchor_hook(r2)
     assert torch.equal(h1.anchor_index, h2.anchor_index)
+    # restored from the checkpoint, not searched again with the epoch-2 weights
+    assert torch.equal(h1.anchor_similarity, h2.anchor_similarity)
     s1, s2 = r1.model.state_dict(), r2.model.state_dict()
     for key in s1:
         assert torch.equal(s1[key], s2[key]), key
@@ -164,7 +173,9 @@ def test_ddp_two_processes_identical(tmp_path, data_root):
 
 
 def test_anchor_epoch_beyond_max_epochs_is_named(tmp_path, data_root):
-    runner = Runner.from_cfg(make_cfg(data_root, str(tmp_path / 'bad'), max_epochs=2, anchor_epoch=2))
+    runner = Runner.from_cfg(
+        make_cfg(data_root, str(tmp_path / 'bad'), max_epochs=2, anchor_epoch=2)
+    )
     with pytest.raises(ValueError, match=r'anchor_epoch=2 .*max_epochs=2'):
         runner.train()
     with pytest.raises(ValueError, match='anchor_epoch'):
