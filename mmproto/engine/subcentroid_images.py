@@ -4,6 +4,7 @@ Shared by :class:`~mmproto.engine.hooks.SubCentroidAnchorHook` (Table 4) and
 ``tools/analysis_tools/dnc_explain.py`` (Fig. 3-6).
 """
 
+import copy
 from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -17,6 +18,7 @@ from mmproto.models.utils import SubCentroidClassifier, all_gather_varlen
 from mmproto.ops import init_nearest_samples, merge_nearest_samples, update_nearest_samples
 
 __all__ = [
+    'anchoring_loader_cfg',
     'embed_batch',
     'embed_samples',
     'eval_mode',
@@ -24,6 +26,40 @@ __all__ = [
     'nearest_training_samples',
     'unwrap',
 ]
+
+
+def anchoring_loader_cfg(cfg) -> dict:
+    """Loader config of a pass over the training set: the training dataset with the
+    validation (else test) pipeline, i.e. a deterministic view, not shuffled."""
+    loader = copy.deepcopy(cfg.get('train_dataloader'))
+    if loader is None:
+        raise ValueError('the config has no train_dataloader to take training images from')
+    eval_loader = cfg.get('val_dataloader') or cfg.get('test_dataloader')
+    eval_dataset = (eval_loader or {}).get('dataset', {})
+    pipeline = _find_pipeline(eval_dataset)
+    if pipeline is not None:
+        _set_pipeline(loader['dataset'], copy.deepcopy(pipeline))
+    loader['sampler'] = dict(type='DefaultSampler', shuffle=False)
+    loader.pop('batch_sampler', None)
+    loader['persistent_workers'] = False
+    return loader
+
+
+def _find_pipeline(dataset: dict):
+    """The pipeline of a dataset config, looking inside wrappers (``dataset``, ``query``)."""
+    if 'pipeline' in dataset:
+        return dataset['pipeline']
+    for key in ('dataset', 'query'):
+        if isinstance(dataset.get(key), dict):
+            return _find_pipeline(dataset[key])
+    return None
+
+
+def _set_pipeline(dataset: dict, pipeline) -> None:
+    if 'pipeline' in dataset or not isinstance(dataset.get('dataset'), dict):
+        dataset['pipeline'] = pipeline
+    else:
+        _set_pipeline(dataset['dataset'], pipeline)
 
 
 def unwrap(model: nn.Module) -> nn.Module:

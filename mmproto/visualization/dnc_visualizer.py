@@ -199,6 +199,6 @@ class DNCVisualizer(UniversalVisualizer):
         bars.set_xticks(xs)
         bars.set_xticklabels([str(c)[:14] for c in class_names], fontsize=6.5)
         bars.set_ylim(0, max(max(similarities) * 1.25, 1e-6))
-        bars.set_ylabel('normalised similarity', fontsize=6.5)
+        bars.set_ylabel('normalised sim.', fontsize=6.5, labelpad=1)
         bars.tick_params(axis='y', labelsize=6)
         return self._finish(figure, show, wait_time, out_file, name, step)

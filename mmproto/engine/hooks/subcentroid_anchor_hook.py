@@ -1,6 +1,5 @@
 """Anchor DNC's sub-centroids to real training images for the last epochs (§4.3, Table 4)."""
 
-import copy
 from typing import Dict, Optional
 
 import torch
@@ -10,6 +9,7 @@ from mmengine.registry import HOOKS
 from mmengine.runner import EpochBasedTrainLoop, Runner
 
 from mmproto.engine.subcentroid_images import (
+    anchoring_loader_cfg,
     embed_samples,
     find_subcentroid_classifier,
     nearest_training_samples,
@@ -86,15 +86,7 @@ class SubCentroidAnchorHook(Hook):
             return self._loader
         cfg = self.dataloader_cfg
         if cfg is None:
-            cfg = copy.deepcopy(runner.cfg.get('train_dataloader'))
-            if cfg is None:
-                raise ValueError('SubCentroidAnchorHook: no train_dataloader in the config')
-            val_cfg = runner.cfg.get('val_dataloader') or runner.cfg.get('test_dataloader')
-            if val_cfg is not None and 'pipeline' in val_cfg.get('dataset', {}):
-                cfg['dataset']['pipeline'] = copy.deepcopy(val_cfg['dataset']['pipeline'])
-            cfg['sampler'] = dict(type='DefaultSampler', shuffle=False)
-            cfg.pop('batch_sampler', None)
-            cfg['persistent_workers'] = False
+            cfg = anchoring_loader_cfg(runner.cfg)
         seed = runner.seed if hasattr(runner, 'seed') else None
         self._loader = Runner.build_dataloader(cfg, seed=seed)
         return self._loader
