@@ -14,7 +14,7 @@ is searched with one pass over the training set.
 
 Example (CPU, Fashion-MNIST)::
 
-    python tools/analysis_tools/dnc_explain.py configs/dnc/<config>.py work_dirs/<...>/epoch_5.pth \\
+    python tools/analysis_tools/dnc_explain.py configs/dnc/<config>.py <checkpoint>.pth \\
         --out-dir work_dirs/explain --query-index 0 1 --rule-class 0
 """
 
