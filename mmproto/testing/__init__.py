@@ -1,6 +1,13 @@
 """Helpers for tests and benchmarks: tiny on-disk datasets and CPU multi-process runs."""
 
+from .cls_runner import tiny_cls_cfg
 from .data import make_cls_folder, make_seg_folder
 from .dist import find_free_port, run_distributed
 
-__all__ = ['find_free_port', 'make_cls_folder', 'make_seg_folder', 'run_distributed']
+__all__ = [
+    'find_free_port',
+    'make_cls_folder',
+    'make_seg_folder',
+    'run_distributed',
+    'tiny_cls_cfg',
+]

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from PIL import Image
 
-from mmproto.testing import make_cls_folder
+from mmproto.testing import make_cls_folder, tiny_cls_cfg
 
 TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools', 'dnc_explain.py')
 
@@ -23,45 +23,11 @@ def load_tool():
 
 
 def tiny_config(root, work_dir, anchor: bool):
-    pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-    loader = dict(
-        batch_size=4,
-        num_workers=0,
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        dataset=dict(type='CustomDataset', data_root=root, with_label=True, pipeline=pipeline),
-    )
     hooks = [dict(type='SubCentroidUpdateHook')]
     if anchor:
         hooks.append(dict(type='SubCentroidAnchorHook', anchor_epoch=1))
-    return Config(
-        dict(
-            model=dict(
-                type='ImageClassifier',
-                data_preprocessor=dict(type='ClsDataPreprocessor', mean=[128] * 3, std=[64] * 3),
-                backbone=dict(
-                    type='ResNet_CIFAR',
-                    depth=18,
-                    num_stages=1,
-                    strides=(1,),
-                    dilations=(1,),
-                    out_indices=(0,),
-                ),
-                neck=dict(type='GlobalAveragePooling'),
-                head=dict(type='DNCHead', num_classes=5, in_channels=64, num_subcentroids=2),
-            ),
-            work_dir=work_dir,
-            train_dataloader=loader,
-            test_dataloader=dict(loader, sampler=dict(type='DefaultSampler', shuffle=False)),
-            test_cfg=dict(),
-            test_evaluator=dict(type='Accuracy'),
-            train_cfg=dict(by_epoch=True, max_epochs=2),
-            optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
-            custom_hooks=hooks,
-            default_scope='mmpretrain',
-            log_level='WARNING',
-            randomness=dict(seed=0),
-        )
-    )
+    head = dict(type='DNCHead', num_classes=5, in_channels=64, num_subcentroids=2)
+    return Config(tiny_cls_cfg(root, work_dir, head, hooks).to_dict())
 
 
 @pytest.mark.parametrize('anchor', [True, False])

@@ -6,70 +6,25 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import ConfigDict
 from mmengine.registry import MODELS
 from mmengine.runner import Runner, load_checkpoint
 
 from mmproto.engine.hooks import SubCentroidAnchorHook
 from mmproto.engine.subcentroid_images import embed_samples
-from mmproto.testing import make_cls_folder, run_distributed
+from mmproto.testing import make_cls_folder, run_distributed, tiny_cls_cfg
 
 NUM_CLASSES, K = 3, 2
 
 
 def make_cfg(root, work_dir, max_epochs=2, anchor_epoch=1, launcher='none'):
-    pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-    dataset = dict(type='CustomDataset', data_root=root, with_label=True, pipeline=pipeline)
-    loader = dict(
-        batch_size=4,
-        num_workers=0,
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        dataset=dataset,
+    head = dict(
+        type='DNCHead', num_classes=NUM_CLASSES, in_channels=64, num_subcentroids=K, momentum=0.9
     )
-    cfg = dict(
-        model=dict(
-            type='ImageClassifier',
-            data_preprocessor=dict(type='ClsDataPreprocessor', mean=[128] * 3, std=[64] * 3),
-            backbone=dict(
-                type='ResNet_CIFAR',
-                depth=18,
-                num_stages=1,
-                strides=(1,),
-                dilations=(1,),
-                out_indices=(0,),
-            ),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='DNCHead',
-                num_classes=NUM_CLASSES,
-                in_channels=64,
-                num_subcentroids=K,
-                momentum=0.9,
-            ),
-        ),
-        work_dir=work_dir,
-        train_dataloader=loader,
-        val_dataloader=dict(loader, sampler=dict(type='DefaultSampler', shuffle=False)),
-        val_cfg=dict(),
-        val_evaluator=dict(type='Accuracy'),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs, val_interval=100),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
-        custom_hooks=[
-            dict(type='SubCentroidUpdateHook'),
-            dict(type='SubCentroidAnchorHook', anchor_epoch=anchor_epoch),
-        ],
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
-        randomness=dict(seed=0, deterministic=True),
-        default_scope='mmpretrain',
-        launcher=launcher,
-        log_level='WARNING',
-    )
-    if launcher != 'none':
-        cfg['model_wrapper_cfg'] = dict(
-            type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False
-        )
-        cfg['env_cfg'] = dict(dist_cfg=dict(backend='gloo'))
-    return ConfigDict(cfg)
+    hooks = [
+        dict(type='SubCentroidUpdateHook'),
+        dict(type='SubCentroidAnchorHook', anchor_epoch=anchor_epoch),
+    ]
+    return tiny_cls_cfg(root, work_dir, head, hooks, max_epochs=max_epochs, launcher=launcher)
 
 
 def anchor_hook(runner):

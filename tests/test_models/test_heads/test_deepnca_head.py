@@ -5,12 +5,11 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import ConfigDict
 from mmengine.runner import Runner
 from mmpretrain.structures import DataSample
 
 from mmproto.models.heads import DeepNCAHead, DeepNCMHead
-from mmproto.testing import make_cls_folder, run_distributed
+from mmproto.testing import make_cls_folder, run_distributed, tiny_cls_cfg
 
 
 def batch(labels, index):
@@ -58,40 +57,8 @@ def test_memory_update_and_errors():
 
 
 def runner_cfg(root, work_dir, head, hooks):
-    pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-    loader = dict(
-        batch_size=4,
-        num_workers=0,
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        dataset=dict(type='CustomDataset', data_root=root, with_label=True, pipeline=pipeline),
-    )
-    return ConfigDict(
-        model=dict(
-            type='ImageClassifier',
-            data_preprocessor=dict(type='ClsDataPreprocessor', mean=[128] * 3, std=[64] * 3),
-            backbone=dict(
-                type='ResNet_CIFAR',
-                depth=18,
-                num_stages=1,
-                strides=(1,),
-                dilations=(1,),
-                out_indices=(0,),
-            ),
-            neck=dict(type='GlobalAveragePooling'),
-            head=head,
-        ),
-        work_dir=work_dir,
-        train_dataloader=loader,
-        val_dataloader=dict(loader, sampler=dict(type='DefaultSampler', shuffle=False)),
-        val_cfg=dict(),
-        val_evaluator=dict(type='Accuracy'),
-        train_cfg=dict(by_epoch=True, max_epochs=3, val_interval=3),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
-        custom_hooks=[dict(type='SubCentroidUpdateHook')] + hooks,
-        default_scope='mmpretrain',
-        randomness=dict(seed=0),
-        log_level='WARNING',
-    )
+    hooks = [dict(type='SubCentroidUpdateHook')] + hooks
+    return tiny_cls_cfg(root, work_dir, head, hooks, max_epochs=3)
 
 
 @pytest.mark.parametrize(
