@@ -159,9 +159,8 @@ def main():
             f'{r["state"] / 2**30:.3f} GiB, update {r["seconds"] * 1000:.0f} ms{peak}'
         )
     ref = results.get((4, 1000))
-    print(
-        f'device: {device} ({torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"})'
-    )
+    name = torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'
+    print(f'device: {device} ({name})')
     key = 'peak' if 'peak' in next(iter(results.values())) else 'state'
     for (k, batches), r in results.items():
         name = f'K{k}_mem{batches}'
