@@ -40,7 +40,7 @@ def parse_args():
     p.add_argument('--memory-dtype', default='float32')
     p.add_argument('--scale', type=float, default=1.0, help='shrink every memory (quick runs)')
     p.add_argument('--backbone', action='store_true', help='CUDA: full DNC-ResNet-50 step')
-    p.add_argument('--repeats', type=int, default=1)
+    p.add_argument('--repeats', type=int, default=1, help='updates timed (0: state only)')
     return p.parse_args()
 
 
@@ -77,13 +77,13 @@ def measure_bank(args, k: int, batches: int, device: torch.device) -> Dict[str, 
     labels = torch.randint(0, args.num_classes, (args.global_batch,), generator=g)
     x, labels = x.to(device), labels.to(device)
     correct = torch.ones_like(labels, dtype=torch.bool)
-    times = []
-    for _ in range(args.repeats):
+    times = [float('nan')]
+    for i in range(args.repeats):
         sync(device)
         t0 = time.perf_counter()
         bank.update(x, labels, correct)
         sync(device)
-        times.append(time.perf_counter() - t0)
+        times = [time.perf_counter() - t0] if i == 0 else times + [time.perf_counter() - t0]
     out = dict(state=state_bytes(bank), seconds=min(times), memory_size=size)
     if device.type == 'cuda':
         out['peak'] = torch.cuda.max_memory_allocated(device)
