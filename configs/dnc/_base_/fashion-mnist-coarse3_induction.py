@@ -2,13 +2,10 @@
 # (tops / shoes / others, mmproto.datasets.COARSE_PRESETS['fashion-mnist']), evaluate the 1-NN
 # accuracy on the 10 fine classes in the learned feature space (test-set queries, 10k training
 # images as gallery) and the coarse top-1 of the classifier.
-_base_ = ['./lenet5_fashion-mnist-5e.py']
+_base_ = ['./lenet5_fashion-mnist-3e.py']
 
 data_root = 'data/fashion_mnist'
-eval_pipeline = [
-    dict(type='mmcv.Pad', size=(32, 32)),
-    dict(type='PackInputs', algorithm_keys=['fine_label']),
-]
+eval_pipeline = [dict(type='PackInputs', algorithm_keys=['fine_label'])]
 model = dict(type='EmbeddingClassifier', head=dict(num_classes=3))
 data_preprocessor = dict(num_classes=3)
 train_dataloader = dict(

@@ -1,6 +1,6 @@
 # DNC on the 10 Fashion-MNIST classes, cluster-centre sub-centroids (reference of the anchored
 # run, Table 4 protocol on CPU).
-_base_ = ['./_base_/lenet5_fashion-mnist-5e.py']
+_base_ = ['./_base_/lenet5_fashion-mnist-3e.py']
 
 model = dict(
     head=dict(
