@@ -130,3 +130,47 @@ def test_runner_val_with_embedding_classifier(tmp_path):
     # every query is also in the gallery with distance 0 -> 1-NN finds itself
     assert metrics['induction/top1'] == pytest.approx(100.0)
     assert 'induction/coarse_top1' in metrics
+
+
+def test_embedding_classifier_spaces():
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+
+    init_default_scope('mmpretrain')
+    backbone = dict(
+        type='ResNet_CIFAR', depth=18, num_stages=1, strides=(1,), dilations=(1,), out_indices=(0,)
+    )
+    linear = MODELS.build(
+        dict(
+            type='EmbeddingClassifier',
+            backbone=backbone,
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=2, in_channels=64),
+        )
+    ).eval()
+    assert linear.embedding == 'pre_logits'
+    dnc = MODELS.build(
+        dict(
+            type='EmbeddingClassifier',
+            backbone=backbone,
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='DNCHead', num_classes=2, in_channels=64),
+        )
+    ).eval()
+    assert dnc.embedding == 'head'
+    x = torch.randn(3, 3, 8, 8)
+    with torch.no_grad():
+        emb = torch.stack([s.embedding for s in dnc.predict(x)])
+        f = dnc.head.pre_logits(dnc.extract_feat(x))
+    assert torch.allclose(emb, dnc.head.classifier.embed(f))  # l2(LN_D(f))
+    assert torch.allclose(emb.norm(dim=1), torch.ones(3))
+    with pytest.raises(ValueError, match="embedding='head'"):
+        MODELS.build(
+            dict(
+                type='EmbeddingClassifier',
+                embedding='head',
+                backbone=backbone,
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=2, in_channels=64),
+            )
+        )
