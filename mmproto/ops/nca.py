@@ -18,14 +18,14 @@ def nca_loss(logits: Tensor, labels: Tensor, memory_labels: Tensor, self_index: 
         logits (Tensor): ``[N, M]`` similarities to the memory divided by the temperature
             (``v_i . m_j / sigma``).
         labels (Tensor): ``[N]`` labels of the batch.
-        memory_labels (Tensor): ``[M]`` labels of the memory entries (``< 0``: unknown; such an
-            entry only counts in the normaliser).
+        memory_labels (Tensor): ``[M]`` labels of the memory entries (``< 0``: an unused slot,
+            left out of both sums).
         self_index (Tensor): ``[N]`` memory slot of each sample itself (``< 0``: none); that slot
             is excluded from both sums.
 
     Returns:
         Tensor: scalar loss. Samples with no other memory entry of their class contribute 0
-        but still count in ``N`` (as in the official code).
+        but still count in ``N`` (as in the official code, where every slot has a label).
     """
     n, m = logits.shape
     if labels.shape != (n,) or self_index.shape != (n,) or memory_labels.shape != (m,):
@@ -34,7 +34,7 @@ def nca_loss(logits: Tensor, labels: Tensor, memory_labels: Tensor, self_index: 
             f'memory_labels {tuple(memory_labels.shape)}, self_index {tuple(self_index.shape)}'
         )
     logits = logits.float()
-    not_self = torch.ones_like(logits, dtype=torch.bool)
+    not_self = (memory_labels >= 0)[None, :].expand(n, m).clone()
     has_self = self_index >= 0
     rows = torch.arange(n, device=logits.device)[has_self]
     not_self[rows, self_index[has_self]] = False

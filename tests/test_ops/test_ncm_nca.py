@@ -36,7 +36,9 @@ def test_nca_loss_matches_a_loop():
     self_index = torch.tensor([0, 3, 5, -1])  # sample 2 is the only class-2 entry
     total = 0.0
     for i in range(4):
-        z = sum(math.exp(logits[i, j]) for j in range(7) if j != self_index[i])
+        z = sum(
+            math.exp(logits[i, j]) for j in range(7) if j != self_index[i] and mem_labels[j] >= 0
+        )
         p = sum(
             math.exp(logits[i, j])
             for j in range(7)

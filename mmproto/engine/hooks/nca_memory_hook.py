@@ -15,7 +15,8 @@ class NCAMemoryHook(Hook):
 
     Before training, ``memory_labels`` is set from the training set's labels (the official
     DeepNCA knows them from the start, so unvisited slots of the right class already count in
-    the loss) and ``num_samples`` is checked against the training-set size. At each epoch the
+    the loss); ``num_samples`` must be at least the training-set size (slots beyond it keep
+    label -1 and are ignored by the loss and the k-NN vote). At each epoch the
     memory momentum follows ``milestones`` (official: 0.5, 0.8 from epoch 80, 0.9 from 120).
 
     Args:
@@ -39,13 +40,19 @@ class NCAMemoryHook(Hook):
     def before_train(self, runner) -> None:
         head = self._head(runner)
         dataset = runner.train_dataloader.dataset
-        if len(dataset) != head.num_samples:
+        if len(dataset) > head.num_samples:
             raise ValueError(
                 f'DeepNCAHead.num_samples={head.num_samples} but the training set has '
-                f'{len(dataset)} samples'
+                f'{len(dataset)} samples (one memory slot per training sample)'
             )
-        labels = torch.as_tensor(dataset.get_gt_labels(), dtype=torch.long).reshape(-1)
-        head.memory_labels.copy_(labels.to(head.memory_labels.device))
+        if len(dataset) < head.num_samples:
+            runner.logger.warning(
+                f'DeepNCAHead.num_samples={head.num_samples} > {len(dataset)} training samples: '
+                'the extra memory slots stay unused'
+            )
+        labels = torch.full_like(head.memory_labels, -1)
+        labels[: len(dataset)] = torch.as_tensor(dataset.get_gt_labels()).reshape(-1).long()
+        head.memory_labels.copy_(labels)
         self._base = head.memory_momentum if self._base is None else self._base
 
     def before_train_epoch(self, runner) -> None:

@@ -97,6 +97,13 @@ def test_num_samples_mismatch_is_named(tmp_path):
     )
     with pytest.raises(ValueError, match='num_samples=10 but the training set has 12'):
         runner.train()
+    # a bigger memory works: the extra slots keep label -1 and never enter the loss or the vote
+    head['num_samples'] = 15
+    runner = Runner.from_cfg(
+        runner_cfg(root, str(tmp_path / 'w2'), head, [dict(type='NCAMemoryHook')])
+    )
+    runner.train()
+    assert runner.model.head.memory_labels[12:].tolist() == [-1, -1, -1]
 
 
 def _dist_worker(rank, world_size, out_dir):
