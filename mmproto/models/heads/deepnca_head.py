@@ -33,7 +33,7 @@ class DeepNCAHead(SubCentroidUpdateMixin, ClsHead):
     schedules ``mu`` (official: 0.5, 0.8 from epoch 80, 0.9 from epoch 120).
 
     The slot of a sample is its ``sample_idx`` (kept by mmpretrain's ``PackInputs``), so
-    ``num_samples`` must equal the size of the training set.
+    ``num_samples`` must be at least the size of the training set (extra slots stay unused).
 
     State (persistent buffers, full shape): ``memory [num_samples, D]`` (initialised uniformly
     in ``[-s, s]``, ``s = 1 / sqrt(D / 3)``, as the official code), ``memory_labels
