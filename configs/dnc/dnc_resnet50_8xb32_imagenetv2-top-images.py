@@ -1,13 +1,5 @@
 # Table 16 r6: ImageNet-trained DNC-ResNet-50 evaluated (test only) on the ImageNetV2
-# "top-images" test set (App. G):
-#   python tools/test.py configs/dnc/dnc_resnet50_8xb32_imagenetv2-top-images.py <DNC checkpoint>
-_base_ = ['./dnc_resnet50_8xb32_in1k.py']
+# "top-images" test set (App. G).
+_base_ = ['./dnc_resnet50_8xb32_imagenetv2-matched-frequency.py']
 
-test_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='ImageNetV2',
-        data_root='data/imagenetv2/imagenetv2-top-images-format-val',
-        pipeline={{_base_.test_pipeline}},
-    )
-)
+test_dataloader = dict(dataset=dict(data_root='data/imagenetv2/imagenetv2-top-images-format-val'))

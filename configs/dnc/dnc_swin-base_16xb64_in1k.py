@@ -1,19 +1,6 @@
-# Table 2 r8 / Table 11 r8: DNC-Swin-Base on ImageNet. As the official DNC Swin configs: the parametric recipe
-# without Mixup / CutMix and label smoothing (the clustering needs hard labels), K=4, mu=0.999,
-# memory of 500 global batches of 1024 (§4.1).
-_base_ = ['./swin-base_16xb64_in1k.py']
+# Table 2 r8 / Table 11 r8: DNC-Swin-Base on ImageNet, the DNC-Swin-Tiny recipe (no Mixup / CutMix
+# and label smoothing, K=4, mu=0.999, memory of 500 global batches of 1024) on the Swin-B backbone
+# of mmpretrain's swin-base_16xb64_in1k (drop path 0.5, 1024-d output).
+_base_ = ['./dnc_swin-tiny_16xb64_in1k.py']
 
-custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
-model = dict(
-    head=dict(
-        _delete_=True,
-        type='DNCHead',
-        num_classes=1000,
-        in_channels=1024,
-        num_subcentroids=4,
-        momentum=0.999,
-        memory_size=500 * 1024,  # 500 batches x global batch 1024
-    ),
-    train_cfg=None,  # no Mixup / CutMix
-)
-custom_hooks = [dict(type='SubCentroidUpdateHook')]
+model = dict(backbone=dict(arch='base', drop_path_rate=0.5), head=dict(in_channels=1024))

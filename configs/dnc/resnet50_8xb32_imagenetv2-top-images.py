@@ -1,14 +1,5 @@
 # Table 16 r5: ImageNet-trained parametric ResNet-50 evaluated (test only) on the ImageNetV2
-# "top-images" test set (App. G):
-#   python tools/test.py configs/dnc/resnet50_8xb32_imagenetv2-top-images.py <ImageNet checkpoint>
-_base_ = ['mmpretrain::resnet/resnet50_8xb32_in1k.py']
+# "top-images" test set (App. G).
+_base_ = ['./resnet50_8xb32_imagenetv2-matched-frequency.py']
 
-custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
-test_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='ImageNetV2',
-        data_root='data/imagenetv2/imagenetv2-top-images-format-val',
-        pipeline={{_base_.test_pipeline}},
-    )
-)
+test_dataloader = dict(dataset=dict(data_root='data/imagenetv2/imagenetv2-top-images-format-val'))

@@ -7,7 +7,7 @@ from mmengine.runner import Runner
 from mmpretrain.structures import DataSample
 
 from mmproto.evaluation.metrics import InductionAccuracy
-from mmproto.testing import make_cls_folder
+from mmproto.testing import make_cls_folder, tiny_cls_cfg
 
 
 def samples(emb, fine, gallery, pred=None, gt=None):
@@ -105,21 +105,9 @@ def test_runner_val_with_embedding_classifier(tmp_path):
         sampler=dict(type='DefaultSampler', shuffle=False),
         dataset=dict(type='QueryGalleryDataset', query=coarse, gallery=coarse),
     )
+    model = tiny_cls_cfg(root, '', dict(type='LinearClsHead', num_classes=2, in_channels=64)).model
     runner = Runner(
-        model=dict(
-            type='EmbeddingClassifier',
-            data_preprocessor=dict(type='ClsDataPreprocessor', mean=[128] * 3, std=[64] * 3),
-            backbone=dict(
-                type='ResNet_CIFAR',
-                depth=18,
-                num_stages=1,
-                strides=(1,),
-                dilations=(1,),
-                out_indices=(0,),
-            ),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=2, in_channels=64),
-        ),
+        model=dict(model, type='EmbeddingClassifier'),
         work_dir=str(tmp_path / 'work'),
         val_dataloader=copy.deepcopy(loader),
         val_cfg=dict(),
@@ -137,9 +125,7 @@ def test_embedding_classifier_spaces():
     from mmpretrain.registry import MODELS
 
     init_default_scope('mmpretrain')
-    backbone = dict(
-        type='ResNet_CIFAR', depth=18, num_stages=1, strides=(1,), dilations=(1,), out_indices=(0,)
-    )
+    backbone = tiny_cls_cfg('', '', {}).model.backbone
     linear = MODELS.build(
         dict(
             type='EmbeddingClassifier',
