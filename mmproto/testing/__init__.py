@@ -1,5 +1,6 @@
 """Helpers for tests and benchmarks: tiny on-disk datasets and CPU multi-process runs."""
 
+from .cls_runner import tiny_cls_cfg
 from .data import make_cls_folder, make_seg_folder
 from .dist import find_free_port, run_distributed
 from .seg_runner import tiny_seg_dataset_cfg, tiny_seg_runner_cfg, tiny_segmentor_cfg
@@ -12,4 +13,5 @@ __all__ = [
     'tiny_seg_dataset_cfg',
     'tiny_seg_runner_cfg',
     'tiny_segmentor_cfg',
+    'tiny_cls_cfg',
 ]

@@ -1,3 +1,12 @@
+from .nca_memory_hook import NCAMemoryHook
+from .subcentroid_anchor_hook import SubCentroidAnchorHook
 from .subcentroid_update_hook import SubCentroidUpdateHook, find_subcentroid_modules
+from .subcentroids_by_frequency_hook import SubCentroidsByFrequencyHook
 
-__all__ = ['SubCentroidUpdateHook', 'find_subcentroid_modules']
+__all__ = [
+    'NCAMemoryHook',
+    'SubCentroidAnchorHook',
+    'SubCentroidUpdateHook',
+    'SubCentroidsByFrequencyHook',
+    'find_subcentroid_modules',
+]

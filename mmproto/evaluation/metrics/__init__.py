@@ -1,0 +1,3 @@
+from .induction_accuracy import InductionAccuracy
+
+__all__ = ['InductionAccuracy']

@@ -1,0 +1,3 @@
+# Table 8 r3: parametric Swin-Tiny on ImageNet (mmpretrain recipe: 16 x 64, AdamW 1e-3, cosine with
+# 20-epoch warm-up, 300 epochs, Mixup / CutMix, label smoothing 0.1).
+_base_ = ['mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py']

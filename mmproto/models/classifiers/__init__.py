@@ -1,0 +1,3 @@
+from .embedding_classifier import EmbeddingClassifier
+
+__all__ = ['EmbeddingClassifier']
