@@ -1,0 +1,2 @@
+from .label_prototype_assignment_hook import LabelPrototypeAssignmentHook
+from .prototype_precompute_hook import PrototypePrecomputeHook

@@ -1,0 +1,1 @@
+from .prototype_regression_loss import PrototypeRegressionLoss, batch_frequency_weights
