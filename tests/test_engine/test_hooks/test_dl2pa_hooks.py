@@ -1,4 +1,3 @@
-import copy
 import os.path as osp
 
 import pytest
@@ -42,7 +41,8 @@ def _cfg(root, work_dir, max_epochs=2, batch_size=4, hooks_extra=None, **kw):
         ]
         + (hooks_extra or []),
         default_hooks=dict(
-            checkpoint=dict(type='CheckpointHook', interval=1), logger=dict(type='LoggerHook', interval=1)
+            checkpoint=dict(type='CheckpointHook', interval=1),
+            logger=dict(type='LoggerHook', interval=1),
         ),
         randomness=dict(seed=0),
         log_level='WARNING',
@@ -80,7 +80,9 @@ def test_runner_hooks_checkpoint_and_exact_resume(tmp_path):
         dict(type='PrototypePrecomputeHook', method='file', file=str(tmp_path / 'missing.pth')),
         dict(type='LabelPrototypeAssignmentHook', updates_per_epoch=2),
     ]
-    cfg_b = _cfg(root, str(tmp_path / 'b'), resume=True, load_from=str(tmp_path / 'a' / 'epoch_1.pth'))
+    cfg_b = _cfg(
+        root, str(tmp_path / 'b'), resume=True, load_from=str(tmp_path / 'a' / 'epoch_1.pth')
+    )
     cfg_b.custom_hooks = hooks
     b = Runner.from_cfg(cfg_b)
     b.train()
@@ -117,14 +119,20 @@ def test_word2vec_embedding_file_and_checkpoint_sources(tmp_path):
 
     emb = tmp_path / 'emb.txt'
     emb.write_text('cat 1 0 0 0.5 0\ndog 0 1 0 0 0.2\nfish 0 0 1 0.1 0\n')
-    hook = HOOKS.build(dict(type='PrototypePrecomputeHook', method='word2vec', embedding_file=str(emb)))
+    hook = HOOKS.build(
+        dict(type='PrototypePrecomputeHook', method='word2vec', embedding_file=str(emb))
+    )
     assert hook.compute(3, 2).shape == (3, 2)
     with pytest.raises(ValueError, match='num_classes=4'):
         hook.compute(4, 2)
     w = torch.randn(3, 2)
     torch.save(dict(state_dict={'head.fc.weight': w}), str(tmp_path / 'psc.pth'))
     hook = HOOKS.build(
-        dict(type='PrototypePrecomputeHook', method='checkpoint', checkpoint=str(tmp_path / 'psc.pth'))
+        dict(
+            type='PrototypePrecomputeHook',
+            method='checkpoint',
+            checkpoint=str(tmp_path / 'psc.pth'),
+        )
     )
     assert torch.allclose(hook.compute(3, 2), torch.nn.functional.normalize(w, dim=1))
 
@@ -138,7 +146,9 @@ def _ddp_worker(rank, world_size, root, work_dir):
     runner = Runner.from_cfg(cfg)
     runner.train()
     head = runner.model.module.head
-    torch.save({k: v.clone() for k, v in head.state_dict().items()}, osp.join(work_dir, f'rank{rank}.pt'))
+    torch.save(
+        {k: v.clone() for k, v in head.state_dict().items()}, osp.join(work_dir, f'rank{rank}.pt')
+    )
 
 
 @pytest.mark.dist
