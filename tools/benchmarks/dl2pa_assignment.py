@@ -65,11 +65,11 @@ def main() -> None:
             ref = best['scipy']
             exact = all(abs(v - ref) <= 1e-9 * max(1.0, abs(ref)) for v in best.values())
             ratios = ', '.join(
-                f'{s} {row[s]:.3f} s (x{row["scipy"] / row[s]:.2f})' for s in solvers
+                f'{s} {row[s]:.4f} s (x{row["scipy"] / max(row[s], 1e-9):.2f})' for s in solvers
             )
             print(f'[{regime}] C={c} d={args.dim}: {ratios}; same optimum: {exact}')
             for s in solvers:
-                figures.append((f'assignment_{regime}_{s}_C{c}_s', f'{row[s]:.3f}'))
+                figures.append((f'assignment_{regime}_{s}_C{c}_s', f'{row[s]:.4f}'))
     t0 = time.perf_counter()
     w = optimise_prototypes(1000, 512, iters=args.proto_iters, device=args.device)
     if args.device.startswith('cuda'):
