@@ -10,3 +10,18 @@ from .prototypes import (
     simplex_etf,
 )
 from .uniformity import gaussian_potential, uniformity_loss
+from .kmeans import classwise_spherical_kmeans
+from .own_class_similarity import check_labels, expand_valid, own_class_similarity
+from .sinkhorn import assign_from_transport, classwise_sinkhorn
+from .subcentroid_update import momentum_update, subcentroid_statistics
+
+__all__ = [
+    'assign_from_transport',
+    'check_labels',
+    'classwise_sinkhorn',
+    'classwise_spherical_kmeans',
+    'expand_valid',
+    'momentum_update',
+    'own_class_similarity',
+    'subcentroid_statistics',
+]

@@ -1,1 +1,16 @@
 from .class_mean_ema import ClassMeanEMA, class_scatter_mean
+from .dist import all_gather_varlen, all_reduce_sum, broadcast_
+from .feature_memory import FeatureMemory
+from .subcentroid_bank import SubCentroidBank
+from .subcentroid_classifier import SubCentroidClassifier
+from .subcentroid_update_mixin import SubCentroidUpdateMixin
+
+__all__ = [
+    'FeatureMemory',
+    'SubCentroidBank',
+    'SubCentroidClassifier',
+    'SubCentroidUpdateMixin',
+    'all_gather_varlen',
+    'all_reduce_sum',
+    'broadcast_',
+]
