@@ -1,6 +1,8 @@
 """Pure-tensor algorithms (no OpenMMLab imports): one equation, one place."""
 
 from .assignment import assignment_scores, label_to_prototype_assignment, solve_linear_assignment
+from .kmeans import classwise_spherical_kmeans
+from .own_class_similarity import check_labels, expand_valid, own_class_similarity
 from .prototypes import (
     check_prototypes,
     embedding_prototypes,
@@ -9,11 +11,9 @@ from .prototypes import (
     pairwise_cosine_stats,
     simplex_etf,
 )
-from .uniformity import gaussian_potential, uniformity_loss
-from .kmeans import classwise_spherical_kmeans
-from .own_class_similarity import check_labels, expand_valid, own_class_similarity
 from .sinkhorn import assign_from_transport, classwise_sinkhorn
 from .subcentroid_update import momentum_update, subcentroid_statistics
+from .uniformity import gaussian_potential, uniformity_loss
 
 __all__ = [
     'assign_from_transport',

@@ -1,7 +1,7 @@
+from .dnc_head import DNCHead
 from .fixed_prototype_ce_head import FixedPrototypeCEHead
 from .fixed_prototype_head import FixedPrototypeHead
 from .hyperspherical_head import HypersphericalHead
 from .uniformity_linear_head import UniformityLinearClsHead
-from .dnc_head import DNCHead
 
 __all__ = ['DNCHead']
