@@ -17,11 +17,22 @@ from .uniformity import gaussian_potential, uniformity_loss
 
 __all__ = [
     'assign_from_transport',
+    'assignment_scores',
     'check_labels',
+    'check_prototypes',
     'classwise_sinkhorn',
     'classwise_spherical_kmeans',
+    'embedding_prototypes',
     'expand_valid',
+    'gaussian_potential',
+    'hpn_prototypes',
+    'label_to_prototype_assignment',
     'momentum_update',
+    'optimise_prototypes',
     'own_class_similarity',
+    'pairwise_cosine_stats',
+    'simplex_etf',
+    'solve_linear_assignment',
     'subcentroid_statistics',
+    'uniformity_loss',
 ]

@@ -4,4 +4,10 @@ from .fixed_prototype_head import FixedPrototypeHead
 from .hyperspherical_head import HypersphericalHead
 from .uniformity_linear_head import UniformityLinearClsHead
 
-__all__ = ['DNCHead']
+__all__ = [
+    'DNCHead',
+    'FixedPrototypeCEHead',
+    'FixedPrototypeHead',
+    'HypersphericalHead',
+    'UniformityLinearClsHead',
+]
