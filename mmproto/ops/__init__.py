@@ -1,18 +1,31 @@
 """Pure-tensor algorithms (no OpenMMLab imports): one equation, one place."""
 
 from .class_frequency import subcentroids_from_class_counts
+from .assignment import assignment_scores, label_to_prototype_assignment, solve_linear_assignment
 from .kmeans import classwise_spherical_kmeans
 from .knn import knn_class_scores
 from .nca import memory_momentum_update, nca_loss
 from .ncm import decay_mean_update, ncm_logits
 from .nearest_samples import init_nearest_samples, merge_nearest_samples, update_nearest_samples
 from .own_class_similarity import check_labels, expand_valid, own_class_similarity
+from .prototypes import (
+    check_prototypes,
+    embedding_prototypes,
+    hpn_prototypes,
+    optimise_prototypes,
+    pairwise_cosine_stats,
+    simplex_etf,
+)
 from .sinkhorn import assign_from_transport, classwise_sinkhorn
 from .subcentroid_update import momentum_update, momentum_update_rows, subcentroid_statistics
+from .subcentroid_update import momentum_update, subcentroid_statistics
+from .uniformity import gaussian_potential, uniformity_loss
 
 __all__ = [
     'assign_from_transport',
+    'assignment_scores',
     'check_labels',
+    'check_prototypes',
     'classwise_sinkhorn',
     'classwise_spherical_kmeans',
     'decay_mean_update',
@@ -25,8 +38,19 @@ __all__ = [
     'momentum_update_rows',
     'nca_loss',
     'ncm_logits',
+    'embedding_prototypes',
+    'expand_valid',
+    'gaussian_potential',
+    'hpn_prototypes',
+    'label_to_prototype_assignment',
+    'momentum_update',
+    'optimise_prototypes',
     'own_class_similarity',
+    'pairwise_cosine_stats',
+    'simplex_etf',
+    'solve_linear_assignment',
     'subcentroid_statistics',
     'subcentroids_from_class_counts',
     'update_nearest_samples',
+    'uniformity_loss',
 ]

@@ -1,0 +1,1 @@
+from .hpn_resnet import HPNResNet

@@ -1,5 +1,16 @@
 from .deepnca_head import DeepNCAHead
 from .deepncm_head import DeepNCMHead
 from .dnc_head import DNCHead
+from .fixed_prototype_ce_head import FixedPrototypeCEHead
+from .fixed_prototype_head import FixedPrototypeHead
+from .hyperspherical_head import HypersphericalHead
+from .uniformity_linear_head import UniformityLinearClsHead
 
 __all__ = ['DNCHead', 'DeepNCAHead', 'DeepNCMHead']
+__all__ = [
+    'DNCHead',
+    'FixedPrototypeCEHead',
+    'FixedPrototypeHead',
+    'HypersphericalHead',
+    'UniformityLinearClsHead',
+]

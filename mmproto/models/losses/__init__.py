@@ -1,3 +1,4 @@
 from .pixel_prototype_losses import PixelPrototypeContrastLoss, PixelPrototypeDistanceLoss
 
 __all__ = ['PixelPrototypeContrastLoss', 'PixelPrototypeDistanceLoss']
+from .prototype_regression_loss import PrototypeRegressionLoss, batch_frequency_weights

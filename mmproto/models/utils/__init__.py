@@ -1,3 +1,4 @@
+from .class_mean_ema import ClassMeanEMA, class_scatter_mean
 from .dist import all_gather_varlen, all_reduce_sum, broadcast_
 from .feature_memory import FeatureMemory
 from .subcentroid_bank import SubCentroidBank

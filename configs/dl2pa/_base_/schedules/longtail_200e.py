@@ -1,0 +1,13 @@
+# DL2PA supplement 7.2 (long-tailed): SGD lr 0.1, momentum 0.9, batch 128, 200 epochs, lr / 10
+# at 160 and 180; 5-epoch linear warm-up and weight decay 2e-4 from the official code.
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=2e-4))
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.2, by_epoch=True, begin=0, end=5, convert_to_iter_based=True
+    ),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[160, 180], gamma=0.1),
+]
+train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=10)
+val_cfg = dict()
+test_cfg = dict()
+auto_scale_lr = dict(base_batch_size=128)

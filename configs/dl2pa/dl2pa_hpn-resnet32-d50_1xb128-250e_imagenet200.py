@@ -1,0 +1,9 @@
+# DL2PA (ours): uniformity prototypes (200, 50), epoch-end Hungarian assignment
+_base_ = [
+    './_base_/models/hpn-resnet32_dl2pa.py',
+    './_base_/datasets/imagenet200_bs128.py',
+    './_base_/schedules/balanced_250e.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(neck=dict(out_channels=50), head=dict(num_classes=200, in_channels=50))

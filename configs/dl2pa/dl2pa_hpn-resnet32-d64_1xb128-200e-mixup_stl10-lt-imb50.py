@@ -1,0 +1,14 @@
+# DL2PA (ours, long-tail): uniformity prototypes, BN + l2 features, DR loss, Mixup,
+# epoch-end Hungarian assignment; imbalance factor 0.02
+_base_ = [
+    './_base_/models/hpn-resnet32-lt_dl2pa.py',
+    './_base_/datasets/stl10_lt_bs128.py',
+    './_base_/schedules/longtail_200e.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(
+    backbone=dict(base_channels=16),
+    head=dict(num_classes=10, in_channels=64),
+)
+train_dataloader = dict(dataset=dict(imbalance_factor=0.02))

@@ -1,0 +1,9 @@
+# DL2PA (ours) on ImageNet-1K: ResNet-101, d=512
+_base_ = [
+    './_base_/models/resnet50_dl2pa.py',
+    './_base_/datasets/imagenet_bs128.py',
+    './_base_/schedules/imagenet_sgd_100e.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(backbone=dict(depth=101))

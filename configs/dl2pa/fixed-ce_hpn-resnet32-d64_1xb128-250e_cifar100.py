@@ -1,0 +1,15 @@
+# Fixed + CE (Table 9): uniformity prototypes as a fixed linear classifier, softmax CE
+_base_ = [
+    './_base_/models/hpn-resnet32_dl2pa.py',
+    './_base_/datasets/cifar100_bs128.py',
+    './_base_/schedules/balanced_250e.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(
+    neck=dict(out_channels=64),
+    head=dict(_delete_=True, type='FixedPrototypeCEHead', num_classes=100, in_channels=64),
+)
+custom_hooks = [
+    dict(type='PrototypePrecomputeHook', method='uniformity', seed=0),
+]

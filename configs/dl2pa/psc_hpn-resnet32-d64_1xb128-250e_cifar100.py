@@ -1,0 +1,9 @@
+# PSC baseline: learnable linear softmax classifier on the d-dim projection
+_base_ = [
+    './_base_/models/hpn-resnet32_psc.py',
+    './_base_/datasets/cifar100_bs128.py',
+    './_base_/schedules/balanced_250e.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(neck=dict(out_channels=64), head=dict(num_classes=100, in_channels=64))

@@ -1,0 +1,12 @@
+# PSC baseline on ImageNet-LT: ResNet-50, linear softmax head, Mixup 1.0, long-tail schedule
+_base_ = [
+    'mmpretrain::_base_/models/resnet50.py',
+    './_base_/datasets/imagenet_lt_bs128.py',
+    './_base_/schedules/longtail_200e.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(
+    head=dict(loss=dict(type='CrossEntropyLoss', loss_weight=1.0, use_soft=True)),
+    train_cfg=dict(augments=dict(type='Mixup', alpha=1.0)),
+)

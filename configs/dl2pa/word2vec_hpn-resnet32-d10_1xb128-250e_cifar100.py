@@ -1,0 +1,19 @@
+# Word2Vec baseline: class-name word embeddings (user-supplied file, one
+# "name v1 v2 ..." line per class in class order) reduced to d, fixed assignment
+_base_ = [
+    './_base_/models/hpn-resnet32_dl2pa.py',
+    './_base_/datasets/cifar100_bs128.py',
+    './_base_/schedules/balanced_250e.py',
+    './_base_/default_runtime.py',
+]
+
+model = dict(
+    neck=dict(out_channels=10), head=dict(dynamic_assignment=False, num_classes=100, in_channels=10)
+)
+custom_hooks = [
+    dict(
+        type='PrototypePrecomputeHook',
+        method='word2vec',
+        embedding_file='data/word2vec/cifar100_class_embeddings.txt',
+    ),
+]

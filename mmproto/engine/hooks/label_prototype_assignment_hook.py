@@ -1,0 +1,103 @@
+"""Epoch-end (or every τ iterations) Hungarian re-assignment of labels to prototypes."""
+
+import time
+from typing import Optional
+
+import torch
+from mmengine import dist
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+from mmproto.models.heads.hyperspherical_head import HypersphericalHead
+from mmproto.ops.assignment import SOLVERS, label_to_prototype_assignment
+
+from .utils import get_head
+
+
+@HOOKS.register_module()
+class LabelPrototypeAssignmentHook(Hook):
+    """Update ``A`` by Eq. 9 (DL2PA, Alg. 1): ``A* = argmax_A sum_c cos(z̄_c, w_A(c))``.
+
+    Schedule: ``updates_per_epoch`` (the paper's ``τ'``, default 1 = at the end of every
+    epoch, before validation and before the checkpoint is written); ``τ' > 1`` updates every
+    ``⌊iters_per_epoch / τ'⌋`` iterations, ``τ' < 1`` every ``round(1/τ')`` epochs. ``interval``
+    (iterations) overrides it for iteration-based loops.
+
+    Every rank solves the same problem: the class means are all-reduced at every step, so the
+    inputs are bitwise identical and no rank waits for another; rank 0's result is then
+    broadcast, which guarantees identical assignments even if a solver broke ties differently.
+    Logs ``train/assignment_changed`` (classes that moved, Fig. 4b) and the solve time. Holds no
+    state: ``A`` lives in the head's ``assignment`` buffer (saved in checkpoints).
+
+    Args:
+        updates_per_epoch: ``τ'``. interval: iterations between updates (overrides ``τ'``).
+        solver: exact solver, ``'scipy'`` (default) | ``'lapjv'`` | ``'lap'``.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(
+        self, updates_per_epoch: float = 1.0, interval: Optional[int] = None, solver: str = 'scipy'
+    ):
+        if updates_per_epoch <= 0:
+            raise ValueError(f"updates_per_epoch (tau') must be > 0, got {updates_per_epoch}")
+        if interval is not None and interval < 1:
+            raise ValueError(f'interval must be >= 1 iteration, got {interval}')
+        if solver not in SOLVERS:
+            raise ValueError(f'solver must be one of {sorted(SOLVERS)}, got {solver!r}')
+        self.updates_per_epoch, self.interval, self.solver = updates_per_epoch, interval, solver
+
+    def before_train(self, runner) -> None:
+        head = get_head(runner, HypersphericalHead, 'LabelPrototypeAssignmentHook')
+        if not head.dynamic_assignment:
+            raise ValueError(
+                'LabelPrototypeAssignmentHook needs HypersphericalHead(dynamic_assignment=True)'
+            )
+        head.assignment_hook_attached = True
+
+    def _iters_per_update(self, runner) -> Optional[int]:
+        if self.interval is not None:
+            return self.interval
+        if self.updates_per_epoch <= 1:
+            return None
+        return max(1, len(runner.train_dataloader) // int(self.updates_per_epoch))
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        every = self._iters_per_update(runner)
+        if every is None:
+            return
+        if self.interval is not None:
+            if (runner.iter + 1) % every == 0:
+                self.update(runner)
+        elif (batch_idx + 1) % every == 0 and (batch_idx + 1) // every <= self.updates_per_epoch:
+            self.update(runner)
+
+    def after_train_epoch(self, runner) -> None:
+        if self.interval is not None or self.updates_per_epoch > 1:
+            return
+        period = max(1, round(1 / self.updates_per_epoch))
+        if (runner.epoch + 1) % period == 0:
+            self.update(runner)
+
+    @torch.no_grad()
+    def update(self, runner) -> int:
+        """Solve Eq. 9 and install the result; returns how many classes changed prototype."""
+        head = get_head(runner, HypersphericalHead, 'LabelPrototypeAssignmentHook')
+        old = head.assignment.clone()
+        means = head.class_means.means.clone()
+        unseen = ~head.class_means.initialized
+        # a class never seen keeps its prototype: its mean is its current prototype
+        means[unseen] = head.assigned_prototypes[unseen]
+        start = time.perf_counter()
+        new = label_to_prototype_assignment(means, head.prototypes, self.solver)
+        seconds = time.perf_counter() - start
+        dist.broadcast(new, src=0)
+        head.set_assignment(new)
+        changed = int((new != old).sum())
+        runner.message_hub.update_scalar('train/assignment_changed', changed)
+        runner.message_hub.update_scalar('train/assignment_seconds', seconds)
+        runner.logger.info(
+            f'LabelPrototypeAssignmentHook: {changed}/{head.num_classes} classes changed '
+            f'prototype (solver {self.solver}, {seconds:.3f} s)'
+        )
+        return changed

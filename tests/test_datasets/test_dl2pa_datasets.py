@@ -1,0 +1,84 @@
+import os
+
+import numpy as np
+import pytest
+from mmpretrain.registry import DATASETS
+
+import mmproto  # noqa: F401
+from mmproto.datasets.long_tail import long_tail_counts, long_tail_indices
+from mmproto.testing import make_cls_folder
+
+
+def test_long_tail_profile_counts():
+    assert long_tail_counts(5000, 10, 0.01) == [
+        5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50,
+    ]  # fmt: skip
+    counts = long_tail_counts(500, 100, 0.005)
+    assert counts[0] == 500 and counts[-1] == 2 and counts == sorted(counts, reverse=True)
+    labels = np.repeat(np.arange(4), 10)
+    idx = long_tail_indices(labels, 4, 0.1)
+    assert np.bincount(labels[idx]).tolist() == [10, 4, 2, 1]
+    assert idx == long_tail_indices(labels, 4, 0.1)  # deterministic
+    with pytest.raises(ValueError, match='imbalance_factor'):
+        long_tail_counts(10, 4, 0.0)
+
+
+def _write_svhn(root, n):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 255, (32, 32, 3, n), dtype=np.uint8)
+    y = (np.arange(n) % 10 + 1).reshape(-1, 1)  # labels 1..10, 10 = digit 0
+    savemat(os.path.join(root, 'train_32x32.mat'), dict(X=x, y=y))
+
+
+def test_svhn_long_tail_wrapper(tmp_path):
+    _write_svhn(str(tmp_path), 200)
+    ds = DATASETS.build(
+        dict(
+            type='LongTailDataset',
+            imbalance_factor=0.1,
+            dataset=dict(type='SVHN', data_root=str(tmp_path), split='train'),
+        )
+    )
+    assert ds.class_counts() == long_tail_counts(20, 10, 0.1)
+    item = ds.get_data_info(0)
+    assert item['img'].shape == (32, 32, 3) and item['gt_label'] == 1  # y=1 -> digit 1
+    assert ds.class_counts()[0] == 20  # y=10 is digit 0, the head class
+
+
+def test_stl10_reader(tmp_path):
+    os.makedirs(tmp_path / 'stl10_binary')
+    x = np.arange(2 * 3 * 96 * 96, dtype=np.uint32).astype(np.uint8)
+    x.tofile(tmp_path / 'stl10_binary' / 'train_X.bin')
+    np.array([1, 10], dtype=np.uint8).tofile(tmp_path / 'stl10_binary' / 'train_y.bin')
+    ds = DATASETS.build(dict(type='STL10', data_root=str(tmp_path)))
+    info = ds.get_data_info(1)
+    ref = x.reshape(2, 3, 96, 96)[1]
+    assert info['gt_label'] == 9 and info['img'][5, 7, 2] == ref[2, 7, 5]
+
+
+def test_imagenet200_held_out_split(tmp_path):
+    make_cls_folder(str(tmp_path / 'train'), num_classes=4, per_class=5, size=8)
+    cfg = dict(
+        type='ImageNet200', data_root=str(tmp_path), data_prefix='train', num_test=6,
+        classes=['class_3', 'class_1', 'class_0'],
+    )  # fmt: skip
+    train = DATASETS.build(dict(cfg, split='train'))
+    test = DATASETS.build(dict(cfg, split='test'))
+    assert len(train) == 9 and len(test) == 6
+    paths = {train.get_data_info(i)['img_path'] for i in range(9)}
+    assert not paths & {test.get_data_info(i)['img_path'] for i in range(6)}
+    assert train.metainfo['classes'] == ('class_3', 'class_1', 'class_0')
+    info = [train.get_data_info(i) for i in range(9)]
+    assert all(('class_3' in d['img_path']) == (d['gt_label'] == 0) for d in info)
+
+
+def test_imagenet_lt_annotation_file(tmp_path):
+    make_cls_folder(str(tmp_path / 'train'), num_classes=2, per_class=2, size=8)
+    (tmp_path / 'ImageNet_LT_train.txt').write_text(
+        'train/class_0/img_0.png 0\ntrain/class_1/img_1.png 1\n'
+    )
+    ds = DATASETS.build(dict(type='ImageNetLT', data_root=str(tmp_path), split='train'))
+    assert len(ds) == 2 and ds.get_data_info(1)['gt_label'] == 1
+    assert len(ds.metainfo['classes']) == 1000
