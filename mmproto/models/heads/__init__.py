@@ -1,0 +1,3 @@
+from .multi_center_arcface_head import MultiCenterArcFaceClsHead
+from .multi_center_head import MultiCenterClsHead, MultiCenterMixin
+from .multi_center_lsoftmax_head import MultiCenterLSoftmaxClsHead

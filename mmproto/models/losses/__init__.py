@@ -1,0 +1,1 @@
+from .std_kl_loss import StdKLLoss
