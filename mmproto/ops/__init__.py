@@ -11,5 +11,6 @@ from .multicenter import (
     multicenter_targets,
     sample_subcenters,
     soft_targets,
+    split_batch_point,
     subcenter_std,
 )

@@ -25,8 +25,9 @@ def additive_angular_margin(
         margins (float | Tensor): additive angle m, broadcastable to ``cosine`` (e.g. (M,)).
     """
     margins = torch.as_tensor(margins, dtype=cosine.dtype, device=cosine.device)
-    theta = torch.acos(cosine.clamp(-1.0 + _EPS, 1.0 - _EPS))
-    phi = torch.cos(theta + margins)
+    # cos(theta + m) = cos(theta) cos(m) - sin(theta) sin(m); the clamp keeps the gradient finite
+    sine = (1.0 - cosine * cosine).clamp_min(1e-12).sqrt()
+    phi = cosine * torch.cos(margins) - sine * torch.sin(margins)
     if easy_margin:
         return torch.where(cosine > 0, phi, cosine)
     threshold = torch.cos(math.pi - margins)

@@ -21,6 +21,7 @@ __all__ = [
     'multicenter_targets',
     'sample_subcenters',
     'soft_targets',
+    'split_batch_point',
     'subcenter_std',
 ]
 
@@ -223,6 +224,12 @@ def gaussian_std_kl(log_var: Tensor, reduction: str = 'mean') -> Tensor:
     if reduction == 'sum':
         return per_class.sum()
     return per_class
+
+
+def split_batch_point(batch_size: int) -> int:
+    """Split-batch Mixup (official Swin code): samples ``[:h]`` are mixed and scored by the class
+    means, ``[h:]`` stay unmixed for the multi-center classifier; ``h = N // 2``."""
+    return batch_size // 2
 
 
 def soft_targets(

@@ -1,0 +1,1 @@
+from .regnety import RegNetY

@@ -24,6 +24,7 @@ from mmproto.ops import (
     multicenter_targets,
     sample_subcenters,
     soft_targets,
+    split_batch_point,
 )
 
 MIXUP_MODES = ('multicenter', 'split_batch')
@@ -38,11 +39,6 @@ def _mix_seed(seed: int, step: int, rank: int) -> int:
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
     return (z ^ (z >> 31)) >> 1
-
-
-def split_point(batch_size: int) -> int:
-    """``mixup_mode='split_batch'``: samples ``[:h]`` are mixed, ``[h:]`` are not (h = N // 2)."""
-    return batch_size // 2
 
 
 class MultiCenterMixin:
@@ -239,7 +235,7 @@ class MultiCenterMixin:
 
     def _split_batch_loss(self, x, labels, scores, weight_mc, bias_mc, **kwargs) -> Tensor:
         num = x.shape[0]
-        h = split_point(num)
+        h = split_batch_point(num)
         if scores is not None and h < num:
             clean = F.one_hot(labels[h:], self.num_classes).to(scores.dtype)
             if not torch.allclose(scores[h:], clean):

@@ -1,0 +1,1 @@
+from .split_batch_augment import SplitBatchAugment
