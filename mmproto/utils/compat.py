@@ -11,6 +11,7 @@
 """
 
 import importlib
+import importlib.machinery
 import sys
 import types
 
@@ -52,6 +53,10 @@ def install_mmcv_ext_stub() -> bool:
         return False
     stub = _MissingExt('mmcv._ext')
     stub.__file__ = '<mmproto stand-in for mmcv._ext>'
+    # A spec without a loader: ``pkgutil.find_loader('mmcv._ext')`` (mmengine's
+    # ``mmcv_full_available``, used by ``Runner.wrap_model`` and the optimizer constructor)
+    # then returns None, i.e. "no compiled ops", instead of raising on a missing spec.
+    stub.__spec__ = importlib.machinery.ModuleSpec('mmcv._ext', loader=None)
     sys.modules['mmcv._ext'] = stub
     return True
 
