@@ -10,6 +10,9 @@ _base_ = [
 
 custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
 
-model = dict(head=dict(loss=dict(type='CrossEntropyLoss', use_soft=True, loss_weight=1.0)), train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)]))
+model = dict(
+    head=dict(loss=dict(type='CrossEntropyLoss', use_soft=True, loss_weight=1.0)),
+    train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)]),
+)
 train_dataloader = dict(batch_size=128)
 optim_wrapper = dict(clip_grad=dict(max_norm=5.0))

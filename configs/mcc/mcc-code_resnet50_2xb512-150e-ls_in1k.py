@@ -12,15 +12,11 @@ model = dict(
         label_smooth=0.1,
         std_scale=0.1,
         per_rank_noise=True,
-    ))
+    )
+)
 train_dataloader = dict(batch_size=512)
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        end=10,
-        convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=10)
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, end=10, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=10),
 ]
 train_cfg = dict(max_epochs=150)

@@ -23,5 +23,8 @@ model = dict(
             augments=[
                 dict(type='Mixup', alpha=0.8),
                 dict(type='CutMix', alpha=1.0),
-            ])))
+            ],
+        ),
+    ),
+)
 train_dataloader = dict(batch_size=512)

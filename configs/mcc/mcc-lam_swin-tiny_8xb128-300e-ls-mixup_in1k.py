@@ -10,4 +10,5 @@ model = dict(
         scale=64.0,
         margins=0.5,
         easy_margin=False,
-    ))
+    )
+)

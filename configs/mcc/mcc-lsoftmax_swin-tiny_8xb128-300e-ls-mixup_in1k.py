@@ -12,4 +12,5 @@ model = dict(
         lambda_gamma=0.12,
         lambda_power=1.0,
         lambda_min=0.0,
-    ))
+    )
+)

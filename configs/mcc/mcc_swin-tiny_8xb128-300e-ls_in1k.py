@@ -15,4 +15,5 @@ model = dict(
         loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
         loss_std=dict(type='StdKLLoss', reduction='mean', loss_weight=1.0),
         topk=(1, 5),
-    ))
+    )
+)

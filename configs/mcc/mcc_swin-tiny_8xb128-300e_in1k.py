@@ -15,4 +15,5 @@ model = dict(
         loss=dict(type='CrossEntropyLoss', use_soft=True, loss_weight=1.0),
         loss_std=dict(type='StdKLLoss', reduction='mean', loss_weight=1.0),
         topk=(1, 5),
-    ))
+    )
+)

@@ -6,15 +6,12 @@ data_preprocessor = dict(
     mean=[129.304, 124.070, 112.434],
     std=[68.170, 65.392, 70.418],
     # loaded images are already RGB format
-    to_rgb=False)
+    to_rgb=False,
+)
 
 pad_val = [round(x) for x in data_preprocessor['mean']]
 train_pipeline = [
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        backend='pillow',
-        interpolation='bicubic'),
+    dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(
         type='RandAugment',
@@ -23,7 +20,8 @@ train_pipeline = [
         total_level=10,
         magnitude_level=9,
         magnitude_std=0.5,
-        hparams=dict(pad_val=pad_val, interpolation='bicubic')),
+        hparams=dict(pad_val=pad_val, interpolation='bicubic'),
+    ),
     dict(
         type='RandomErasing',
         erase_prob=0.25,
@@ -31,17 +29,13 @@ train_pipeline = [
         min_area_ratio=0.02,
         max_area_ratio=1 / 3,
         fill_color=data_preprocessor['mean'],
-        fill_std=data_preprocessor['std']),
+        fill_std=data_preprocessor['std'],
+    ),
     dict(type='PackInputs'),
 ]
 
 test_pipeline = [
-    dict(
-        type='ResizeEdge',
-        scale=224,
-        edge='short',
-        backend='pillow',
-        interpolation='bicubic'),
+    dict(type='ResizeEdge', scale=224, edge='short', backend='pillow', interpolation='bicubic'),
     dict(type='PackInputs'),
 ]
 
@@ -49,10 +43,8 @@ train_dataloader = dict(
     batch_size=128,
     num_workers=5,
     dataset=dict(
-        type=dataset_type,
-        data_root='data/cifar100',
-        split='train',
-        pipeline=train_pipeline),
+        type=dataset_type, data_root='data/cifar100', split='train', pipeline=train_pipeline
+    ),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 
@@ -60,10 +52,8 @@ val_dataloader = dict(
     batch_size=128,
     num_workers=5,
     dataset=dict(
-        type=dataset_type,
-        data_root='data/cifar100/',
-        split='test',
-        pipeline=test_pipeline),
+        type=dataset_type, data_root='data/cifar100/', split='test', pipeline=test_pipeline
+    ),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))

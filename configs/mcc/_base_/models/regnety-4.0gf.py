@@ -9,4 +9,5 @@ model = dict(
         in_channels=1088,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         topk=(1, 5),
-    ))
+    ),
+)
