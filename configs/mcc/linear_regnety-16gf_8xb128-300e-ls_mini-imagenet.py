@@ -12,7 +12,8 @@ custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
 
 model = dict(
     head=dict(
-        num_classes=100, loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')
+        num_classes=100,
+        loss=dict(_delete_=True, type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
     )
 )
 train_dataloader = dict(batch_size=128)

@@ -10,6 +10,10 @@ _base_ = [
 
 custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
 
-model = dict(head=dict(loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')))
+model = dict(
+    head=dict(
+        loss=dict(_delete_=True, type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')
+    )
+)
 train_dataloader = dict(batch_size=128)
 optim_wrapper = dict(clip_grad=dict(max_norm=5.0))

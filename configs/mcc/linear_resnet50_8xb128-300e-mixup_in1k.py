@@ -11,7 +11,7 @@ _base_ = [
 custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
 
 model = dict(
-    head=dict(loss=dict(type='CrossEntropyLoss', use_soft=True, loss_weight=1.0)),
+    head=dict(loss=dict(_delete_=True, type='CrossEntropyLoss', use_soft=True, loss_weight=1.0)),
     train_cfg=dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)]),
 )
 train_dataloader = dict(batch_size=128)

@@ -64,7 +64,8 @@ def class_block_index(labels: Tensor, group: int) -> Tensor:
 def subcenter_std(log_var: Tensor, std_scale: float = 1.0) -> Tensor:
     """Standard deviation ``sigma_c = std_scale * exp(log sigma_c^2 / 2)`` of Eq. 5, shape of
     ``log_var``. ``std_scale = 1`` is the paper; the official code multiplies by 0.1."""
-    return std_scale * torch.exp(0.5 * log_var)
+    std = torch.exp(0.5 * log_var)
+    return std if std_scale == 1.0 else std_scale * std
 
 
 def sample_subcenters(
@@ -113,7 +114,7 @@ def sample_subcenters(
             f'got {tuple(noise.shape)}'
         )
     std = subcenter_std(log_var, std_scale)
-    subcenters = weight.unsqueeze(1) + std.unsqueeze(1) * noise  # (C, K, d), Eq. 6
+    subcenters = torch.addcmul(weight.unsqueeze(1), std.unsqueeze(1), noise)  # (C, K, d), Eq. 6
     return torch.cat([weight.unsqueeze(1), subcenters], dim=1).reshape(-1, dim)
 
 

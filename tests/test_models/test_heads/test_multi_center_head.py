@@ -294,3 +294,33 @@ def test_log_var_init_and_deepcopy():
     head = _head()
     assert head.log_var.abs().max() <= 1 / D**0.5
     copy.deepcopy(head)  # EMA hooks deep-copy the model
+
+
+def test_split_batch_with_label_smooth_loss(data):
+    x, y = data
+    head = _head(
+        mixup_mode='split_batch',
+        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
+    )
+    w_mc, _ = head.multicenter_classifier()
+    loss = head.loss((x,), _samples(y))['loss']
+    h = N // 2
+    first = _ce(x[:h] @ head.fc.weight.t(), 0.9 * F.one_hot(y[:h], C).float() + 0.1 / C)
+    second = _ce(x[h:] @ w_mc.t(), 0.9 * _eq8(y[h:]) + 0.1 / (C * (K + 1)))
+    torch.testing.assert_close(loss, (first + second) / 2)
+    head.loss((x,), _samples(y))  # the lazily set num_classes of both losses stay apart
+
+
+def test_arcface_variant_takes_adaptive_margins(data):
+    x, y = data
+    head = MODELS.build(
+        dict(type='MultiCenterArcFaceClsHead', num_classes=C, in_channels=D, noise_seed=0)
+    )
+    assert isinstance(head, ArcFaceClsHead)  # SetAdaptiveMarginsHook accepts it
+    before = head.group_logits(x, head.norm_product.weight, None, y, 1)
+    head.set_margins([0.1] * C)
+    after = head.group_logits(x, head.norm_product.weight, None, y, 1)
+    cos = F.normalize(x) @ F.normalize(head.norm_product.weight).t()
+    own = F.one_hot(y, C).bool()
+    torch.testing.assert_close(after[~own], before[~own])
+    torch.testing.assert_close(after[own], 64.0 * torch.cos(torch.acos(cos[own]) + 0.1))
