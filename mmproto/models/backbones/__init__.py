@@ -1,1 +1,2 @@
 from .hpn_resnet import HPNResNet
+from .regnety import RegNetY

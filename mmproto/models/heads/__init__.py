@@ -14,3 +14,6 @@ __all__ = [
     'HypersphericalHead',
     'UniformityLinearClsHead',
 ]
+from .multi_center_arcface_head import MultiCenterArcFaceClsHead
+from .multi_center_head import MultiCenterClsHead, MultiCenterMixin
+from .multi_center_lsoftmax_head import MultiCenterLSoftmaxClsHead

@@ -2,3 +2,4 @@ from .pixel_prototype_losses import PixelPrototypeContrastLoss, PixelPrototypeDi
 
 __all__ = ['PixelPrototypeContrastLoss', 'PixelPrototypeDistanceLoss']
 from .prototype_regression_loss import PrototypeRegressionLoss, batch_frequency_weights
+from .std_kl_loss import StdKLLoss

@@ -14,3 +14,4 @@ __all__ = [
     'all_reduce_sum',
     'broadcast_',
 ]
+from .split_batch_augment import SplitBatchAugment
