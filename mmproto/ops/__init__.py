@@ -1,7 +1,7 @@
 """Pure-tensor algorithms (no OpenMMLab imports): one equation, one place."""
 
-from .class_frequency import subcentroids_from_class_counts
 from .assignment import assignment_scores, label_to_prototype_assignment, solve_linear_assignment
+from .class_frequency import subcentroids_from_class_counts
 from .kmeans import classwise_spherical_kmeans
 from .knn import knn_class_scores
 from .nca import memory_momentum_update, nca_loss
@@ -18,7 +18,6 @@ from .prototypes import (
 )
 from .sinkhorn import assign_from_transport, classwise_sinkhorn
 from .subcentroid_update import momentum_update, momentum_update_rows, subcentroid_statistics
-from .subcentroid_update import momentum_update, subcentroid_statistics
 from .uniformity import gaussian_potential, uniformity_loss
 
 __all__ = [

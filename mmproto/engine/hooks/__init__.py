@@ -1,7 +1,7 @@
-from .nca_memory_hook import NCAMemoryHook
-from .subcentroid_anchor_hook import SubCentroidAnchorHook
 from .label_prototype_assignment_hook import LabelPrototypeAssignmentHook
+from .nca_memory_hook import NCAMemoryHook
 from .prototype_precompute_hook import PrototypePrecomputeHook
+from .subcentroid_anchor_hook import SubCentroidAnchorHook
 from .subcentroid_update_hook import SubCentroidUpdateHook, find_subcentroid_modules
 from .subcentroids_by_frequency_hook import SubCentroidsByFrequencyHook
 
