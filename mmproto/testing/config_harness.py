@@ -12,9 +12,9 @@ Used by ``tests/test_configs.py``; works for every mmpretrain (classification) a
 - image sizes are scaled down (pipeline ``scale`` / ``crop_size`` / ``scales``, mmseg
   ``data_preprocessor.size``, slide-inference ``crop_size`` / ``stride``, backbone
   ``img_size``) so that the largest crop is 32 px (classification) or 64 px (segmentation);
-- batch size 2, ``num_workers=0``; weights that would be downloaded or read from a missing
-  file are dropped (``init_cfg`` of type ``Pretrained``, ``pretrained``, ``load_from``), no
-  checkpoints are saved;
+- batch size 2 (the last incomplete training batch dropped), ``num_workers=0``; weights
+  that would be downloaded or read from a missing file are dropped (``init_cfg`` of type
+  ``Pretrained``, ``pretrained``, ``load_from``), no checkpoints are saved;
 - a hook argument ``work_dirs/<config>/<file>.pth`` naming another config of the same folder
   (a run that consumes another run's output) gets the checkpoint of that config's own shrunk
   two-iteration run (:meth:`TinyData.checkpoint_of`, made once per session);
@@ -333,6 +333,8 @@ def shrink_config(cfg: Config, data: TinyData, work_dir: str) -> Config:
         loader = ConfigDict(deepcopy(loader.to_dict() if hasattr(loader, 'to_dict') else loader))
         loader.batch_size = BATCH_SIZE
         loader.num_workers = 0
+        if field == 'train_dataloader' and 'batch_sampler' not in loader:
+            loader.drop_last = True  # a last batch of one sample breaks BatchNorm1d
         for key in ('persistent_workers', 'prefetch_factor', 'pin_memory'):
             loader.pop(key, None)
         root = dict(dataset=loader.dataset)
