@@ -22,6 +22,7 @@ Usage::
 
 import argparse
 import statistics
+import sys
 import time
 
 import torch
@@ -44,6 +45,7 @@ def parse_args():
     p.add_argument('--label-size', type=int, default=512, help='label side (crop)')
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--warmup', type=int, default=1)
+    p.add_argument('--threads', type=int, default=0, help='torch intra-op threads (0: keep)')
     p.add_argument('--full-head', action='store_true', help='also time the whole FCN heads')
     p.add_argument('--full-head-batch', type=int, default=16)
     p.add_argument('--in-channels', type=int, default=2048, help='FCN head input (ResNet C5)')
@@ -56,6 +58,7 @@ def sync(device):
 
 
 def timed(fn, device, repeats, warmup):
+    print(f'timing {fn.__name__} ...', file=sys.stderr, flush=True)
     for _ in range(warmup):
         fn()
     times = []
@@ -134,6 +137,8 @@ def loop_update(bank, x, labels, correct):
 
 def main():
     args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     b, s = args.batch, args.feat_size
     print(

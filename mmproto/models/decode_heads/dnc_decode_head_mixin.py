@@ -122,7 +122,9 @@ class DNCDecodeHeadMixin:
         logits = self.classifier(f)
         if self.training and len(self.proto_losses):
             self._pixel_feats = f
-        return logits.view(b, h, w, -1).permute(0, 3, 1, 2)
+        # contiguous NCHW: the logits are upsampled to the label size next, and a channels-last
+        # view would make every op on the (much larger) upsampled map copy it first
+        return logits.view(b, h, w, -1).permute(0, 3, 1, 2).contiguous()
 
     # ------------------------------------------------------------------ training
     def pixel_labels(self, batch_data_samples: Sequence, size: Tuple[int, int]) -> Tensor:

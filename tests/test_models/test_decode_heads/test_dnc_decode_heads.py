@@ -86,6 +86,7 @@ def test_forward_loss_predict(name):
     with torch.no_grad():
         feats = head.forward(x)
     assert feats.shape == (2, C, 8, 8)
+    assert feats.is_contiguous()  # NCHW: the upsampling to the label size needs no copy
 
 
 def test_scores_are_nearest_subcentroid():
