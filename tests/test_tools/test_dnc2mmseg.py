@@ -58,7 +58,7 @@ def _save(model, path, extra=None):
 
 
 def _dnc_official_head_keys(num_classes, dim, k=4):
-    """Head keys of the released DNC checkpoints (REFERENCE-NOTES §1.2)."""
+    """Head keys of the released (official) DNC classification checkpoints."""
     return {
         'head.prototypes': torch.randn(num_classes, k, dim),
         'head.feat_norm.weight': torch.ones(dim),
