@@ -2,7 +2,7 @@
 # by nearest sub-centroid classification (DNC Eq. 4, 7), K=4 sub-centroids per class estimated
 # by class-wise Sinkhorn clustering (Eq. 5-6) of the batch + a feature memory, and momentum
 # updates (Eq. 8, mu=0.999) run by SubCentroidUpdateHook after every iteration.
-_base_ = './linear_lenet5_1xb128_fashion-mnist.py'
+_base_ = './lenet5_1xb128_fashion-mnist.py'
 
 model = dict(
     head=dict(

@@ -12,9 +12,12 @@ Used by ``tests/test_configs.py``; works for every mmpretrain (classification) a
 - image sizes are scaled down (pipeline ``scale`` / ``crop_size`` / ``scales``, mmseg
   ``data_preprocessor.size``, slide-inference ``crop_size`` / ``stride``, backbone
   ``img_size``) so that the largest crop is 32 px (classification) or 64 px (segmentation);
-- batch size 2, ``num_workers=0``; weights that would be downloaded or read from disk are
-  dropped (``init_cfg`` of type ``Pretrained``, ``pretrained``, ``load_from``), no
+- batch size 2, ``num_workers=0``; weights that would be downloaded or read from a missing
+  file are dropped (``init_cfg`` of type ``Pretrained``, ``pretrained``, ``load_from``), no
   checkpoints are saved;
+- a hook argument ``work_dirs/<config>/<file>.pth`` naming another config of the same folder
+  (a run that consumes another run's output) gets the checkpoint of that config's own shrunk
+  two-iteration run (:meth:`TinyData.checkpoint_of`, made once per session);
 - :func:`build_runner_parts` builds the Runner, the train / val loops (datasets, samplers,
   evaluators), the optimizer wrapper and the parameter schedulers, exactly as
   ``Runner.train`` does, and caps both loops at two batches (an epoch of a bigger wrapped
@@ -29,6 +32,7 @@ import json
 import math
 import os
 import os.path as osp
+import re
 from copy import deepcopy
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -67,6 +71,23 @@ class TinyData:
         self.root = root
         self._cls_images: Optional[List[str]] = None
         self._seg_root: Optional[str] = None
+        self._checkpoints: Dict[str, str] = {}
+
+    def checkpoint_of(self, config_path: str) -> str:
+        """A checkpoint of ``config_path`` after its shrunk 2-iteration run (made once)."""
+        config_path = osp.abspath(config_path)
+        if config_path not in self._checkpoints:
+            name = osp.splitext(osp.basename(config_path))[0]
+            work_dir = osp.join(self.root, 'artifacts', name)
+            cfg = shrink_config(Config.fromfile(config_path), self, work_dir)
+            runner, _ = build_runner_parts(cfg)
+            try:
+                train_two_iterations(runner)
+                runner.save_checkpoint(work_dir, 'harness.pth', save_optimizer=False)
+            finally:
+                close_runner(runner)
+            self._checkpoints[config_path] = osp.join(work_dir, 'harness.pth')
+        return self._checkpoints[config_path]
 
     def cls_ann_file(self, num_classes: int) -> Tuple[str, str]:
         """``(data_root, ann_file)``: two samples for each of ``num_classes`` classes."""
@@ -129,18 +150,36 @@ def _max_int(value: Any) -> int:
     return 0
 
 
+def _unavailable(init: Any) -> bool:
+    """An ``init_cfg`` that would download weights or read a file that is not there."""
+    if not (isinstance(init, dict) and init.get('type') == 'Pretrained'):
+        return False
+    checkpoint = str(init.get('checkpoint', ''))
+    return '://' in checkpoint or not osp.isfile(checkpoint)
+
+
 def _drop_pretrained(model: dict) -> None:
-    """Remove weights that would be downloaded or read from disk at build / init time."""
+    """Remove weights that would be downloaded or read from a missing file at build / init."""
     for node in _walk(model):
         if isinstance(node.get('pretrained', None), str):
             node['pretrained'] = None
         init_cfg = node.get('init_cfg', None)
-        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
+        if _unavailable(init_cfg):
             node['init_cfg'] = None
         elif isinstance(init_cfg, (list, tuple)):
-            node['init_cfg'] = [
-                c for c in init_cfg if not (isinstance(c, dict) and c.get('type') == 'Pretrained')
-            ] or None
+            node['init_cfg'] = [c for c in init_cfg if not _unavailable(c)] or None
+
+
+def _resolve_run_artifacts(hooks: Any, config_dir: str, data: 'TinyData') -> None:
+    """Point hook arguments ``work_dirs/<config>/<file>.pth`` (the output of another config
+    of this folder, e.g. a trained model whose class weights become prototypes) at the
+    checkpoint of that config's own shrunk 2-iteration run."""
+    for node in _walk(hooks):
+        for key, value in list(node.items()):
+            match = re.match(r'^(?:\./)?work_dirs/([^/]+)/[^/]+\.pth$', str(value))
+            source = match and osp.join(config_dir, match.group(1) + '.py')
+            if source and osp.isfile(source):
+                node[key] = data.checkpoint_of(source)
 
 
 def _leaf_datasets(dataset: Any) -> Iterator[Tuple[dict, str, Any]]:
@@ -281,6 +320,8 @@ def shrink_config(cfg: Config, data: TinyData, work_dir: str) -> Config:
     cfg.experiment_name = 'harness_' + hashlib.sha1(work_dir.encode()).hexdigest()[:12]
     if cfg.get('auto_scale_lr', None):
         cfg.auto_scale_lr.enable = False
+    if cfg.filename:
+        _resolve_run_artifacts(cfg.get('custom_hooks', None), osp.dirname(cfg.filename), data)
     _drop_pretrained(cfg.model)
 
     target = max(SEG_SIZE if scope == 'mmseg' else CLS_SIZE, _min_input_size(cfg, scope))
