@@ -135,6 +135,7 @@ def test_training_without_hook_raises():
 def test_conv_seg_override_removed_from_init_cfg():
     head = build_head(
         'DNCASPPHead',
+        logit_norm='layernorm',
         init_cfg=[
             dict(type='Normal', std=0.01, override=dict(name='conv_seg')),
             dict(type='Constant', val=0.5, bias=0.1, layer='LayerNorm'),
