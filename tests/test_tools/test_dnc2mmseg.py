@@ -58,7 +58,7 @@ def _save(model, path, extra=None):
 
 
 def _dnc_official_head_keys(num_classes, dim, k=4):
-    """Head keys of the released DNC checkpoints (REFERENCE-NOTES §1.2)."""
+    """Head keys of the released (official) DNC classification checkpoints."""
     return {
         'head.prototypes': torch.randn(num_classes, k, dim),
         'head.feat_norm.weight': torch.ones(dim),
@@ -181,3 +181,19 @@ def test_cli_reports_error(tmp_path):
     assert proc.returncode != 0
     assert 'error: checkpoint' in proc.stderr and 'does not exist' in proc.stderr
     assert not (tmp_path / 'out.pth').exists()
+
+
+def test_mmproto_dnc_head_checkpoint(tmp_path, capsys):
+    model = _classifier(
+        dict(type='ResNet', depth=18),
+        dict(type='DNCHead', num_classes=6, in_channels=512, memory_size=8),
+    )
+    src = _save(model, str(tmp_path / 'dnc_r18.pth'))
+    report = tool.convert(src, str(tmp_path / 'out.pth'))
+    kinds = {key: kind for key, kind, _ in report['dropped']}
+    assert set(kinds) == {k for k in model.state_dict() if k.startswith('head.')}
+    assert set(kinds.values()) == {'sub-centroids', 'sub-centroid memory', 'head norm'}
+    assert kinds['head.classifier.bank.prototypes'] == 'sub-centroids'
+    assert kinds['head.classifier.mask_norm.weight'] == 'head norm'
+    assert len(report['loaded']) == len(model.backbone.state_dict())
+    assert '[sub-centroids] head.classifier.bank.prototypes [6, 4, 512]' in capsys.readouterr().out

@@ -10,7 +10,9 @@ pixels = 65,536 pixels, 512x512 labels) it times, side by side in one run:
   (class-wise Sinkhorn, Eq. 5-6, and momentum update, Eq. 8);
 * the same DNC step with the update written as a per-class Python loop (Alg. 1 as printed);
 * with ``--full-head``: the whole ``FCNHead`` vs ``DNCFCNHead`` (2048-channel input, the two
-  3x3 convs and ``conv_cat`` included) on ``--full-head-batch`` images.
+  3x3 convs and ``conv_cat`` included) on ``--full-head-batch`` maps of
+  ``--full-head-feat-size`` pixels (same label / feature stride; every cost of a head step
+  grows linearly with the pixels, so a smaller map gives the ratio at a CPU-friendly cost).
 
 The upstream convs are shared by both heads, so the first comparison isolates what DNC
 changes. Ends with one ``<figure>: <value>`` line per figure.
@@ -22,6 +24,7 @@ Usage::
 
 import argparse
 import statistics
+import sys
 import time
 
 import torch
@@ -44,8 +47,10 @@ def parse_args():
     p.add_argument('--label-size', type=int, default=512, help='label side (crop)')
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--warmup', type=int, default=1)
+    p.add_argument('--threads', type=int, default=0, help='torch intra-op threads (0: keep)')
     p.add_argument('--full-head', action='store_true', help='also time the whole FCN heads')
     p.add_argument('--full-head-batch', type=int, default=16)
+    p.add_argument('--full-head-feat-size', type=int, default=64)
     p.add_argument('--in-channels', type=int, default=2048, help='FCN head input (ResNet C5)')
     return p.parse_args()
 
@@ -56,6 +61,7 @@ def sync(device):
 
 
 def timed(fn, device, repeats, warmup):
+    print(f'timing {fn.__name__} ...', file=sys.stderr, flush=True)
     for _ in range(warmup):
         fn()
     times = []
@@ -134,6 +140,8 @@ def loop_update(bank, x, labels, correct):
 
 def main():
     args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     b, s = args.batch, args.feat_size
     print(
@@ -233,11 +241,10 @@ def main():
     }
     feat = None  # free it before the full-head runs
     if args.full_head:
-        fb = args.full_head_batch
-        x = [torch.randn(fb, args.in_channels, s, s, device=device)]
-        full_samples = (
-            samples[:fb] if fb <= b else block_labels(fb, args.label_size, args.num_classes, device)
-        )
+        fb, fs = args.full_head_batch, args.full_head_feat_size
+        x = [torch.randn(fb, args.in_channels, fs, fs, device=device)]
+        label_size = fs * args.label_size // s  # same label / feature stride as above
+        full_samples = block_labels(fb, label_size, args.num_classes, device, block=label_size // 8)
 
         def full(head, update):
             def step():
@@ -246,11 +253,12 @@ def main():
                 if update:
                     head.classifier.update_subcentroids()
 
+            step.__name__ = f'{type(head).__name__}_full_step'
             return step
 
         t_full_fcn = timed(full(fcn, False), device, r, w)
         t_full_dnc = timed(full(dnc, True), device, r, w)
-        figures['full_head_batch'] = fb
+        figures['full_head_pixels'] = fb * fs * fs
         figures['fcn_head_step_ms'] = 1e3 * t_full_fcn
         figures['dnc_fcn_head_step_ms'] = 1e3 * t_full_dnc
         figures['full_head_ratio_dnc_vs_fcn'] = t_full_dnc / t_full_fcn

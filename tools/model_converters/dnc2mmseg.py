@@ -32,10 +32,10 @@ import mmproto  # noqa: F401  (compat shims + registries before mmseg.models)
 
 # (pattern on the key inside ``head.``, what it is): the report groups dropped keys this way.
 HEAD_KEY_KINDS = (
-    (r'prototypes|valid|initialized', 'sub-centroids'),
-    (r'memory|queue|ptr|pointer', 'feature memory'),
+    (r'memory\.|queue|(^|\.)ptr$', 'sub-centroid memory'),
+    (r'prototypes|(^|\.)bank\.', 'sub-centroids'),
     (r'norm', 'head norm'),
-    (r'(^|\.)fc\.|layers\.|classifier\.weight|classifier\.bias', 'parametric classifier'),
+    (r'(^|\.)fc\.|layers\.|classifier\.(weight|bias)$', 'parametric classifier'),
     (r'convs?\.', 'head conv'),
 )
 

@@ -53,8 +53,10 @@ class DNCDecodeHeadMixin:
         assign: ``'sinkhorn_argmax'`` (paper) | ``'sinkhorn_gumbel'`` (ProtoSeg) | ``'kmeans'``.
         update_only_correct: only correctly classified pixels move sub-centroids (Alg. 1).
         feat_norm: LayerNorm over the D features before l2 (official DNC code).
-        logit_norm: ``'layernorm'`` | ``'temperature'`` | ``'none'`` (as ``DNCHead``).
-        temperature: divisor of the cosines for ``logit_norm='temperature'``.
+        logit_norm: as ``DNCHead``: ``'temperature'`` (default: cosines / ``temperature``, the
+            decision stays the nearest sub-centroid of Eq. 4) | ``'layernorm'`` (``LN_C`` of the
+            official code, learnable per-class affine) | ``'none'``.
+        temperature: divisor of the cosines for ``logit_norm='temperature'`` (0.1).
         subcentroid_init: ``'random'`` | ``'samples'`` (``SubCentroidBank.init``).
         sync: ``'reduce'`` (segmentation default) | ``'gather'``.
         loss_ppc: ProtoSeg pixel-prototype contrast (``PixelPrototypeContrastLoss``), weight 0
@@ -73,7 +75,7 @@ class DNCDecodeHeadMixin:
         assign: str = 'sinkhorn_argmax',
         update_only_correct: bool = True,
         feat_norm: bool = True,
-        logit_norm: str = 'layernorm',
+        logit_norm: str = 'temperature',
         temperature: float = 0.1,
         subcentroid_init: str = 'random',
         sync: str = 'reduce',
@@ -122,7 +124,9 @@ class DNCDecodeHeadMixin:
         logits = self.classifier(f)
         if self.training and len(self.proto_losses):
             self._pixel_feats = f
-        return logits.view(b, h, w, -1).permute(0, 3, 1, 2)
+        # contiguous NCHW: the logits are upsampled to the label size next, and a channels-last
+        # view would make every op on the (much larger) upsampled map copy it first
+        return logits.view(b, h, w, -1).permute(0, 3, 1, 2).contiguous()
 
     # ------------------------------------------------------------------ training
     def pixel_labels(self, batch_data_samples: Sequence, size: Tuple[int, int]) -> Tensor:

@@ -1,11 +1,16 @@
 """ProtoSeg's pixel-prototype losses, optional extras of the DNC decode heads.
 
+ProtoSeg: T. Zhou et al., "Rethinking Semantic Segmentation: A Prototype View", CVPR 2022 —
+pixel-prototype contrastive learning (PPC) and pixel-prototype distance optimisation (PPD), used
+there with weights 0.01 and 0.001 next to the cross-entropy. The DNC paper names no extra loss
+(Eq. 7 only), so both default to weight 0.
+
 Both act on ``sims [N, C, K]``, the cosines of N pixel embeddings to all C x K sub-centroids
 (invalid sub-centroids ``-inf``), with ``labels [N]`` (``< 0``: ignored pixel) and the
 clustering assignment ``assign [N]`` (sub-centroid index within the pixel's class). The target
 sub-centroid of a pixel is ``(labels, assign)``; ignored pixels are removed with a validity
 mask, never by an ``ignore_index`` on the flattened ``c * K + k`` id (with mmseg's 255 and
-C * K > 255, e.g. ADE20K 150 x 10, such ids would collide; REFERENCE-NOTES §1.7).
+C * K > 255, e.g. ADE20K 150 x 10, such ids would collide).
 """
 
 import torch.nn.functional as F
@@ -30,7 +35,7 @@ def pixel_prototype_contrast(sims: Tensor, labels: Tensor, assign: Tensor, tempe
     """PPC (ProtoSeg): cross-entropy of each pixel over all C*K sub-centroids.
 
     ``-log softmax_{c,k}(<x, p^c_k> / T)[y, a]`` averaged over labelled pixels, where ``y``
-    is the pixel's class and ``a`` its assigned sub-centroid (REFERENCE-NOTES §1.7).
+    is the pixel's class and ``a`` its assigned sub-centroid (ProtoSeg, PPC).
     """
     valid = _check(sims, labels, assign)
     if not bool(valid.any()):
@@ -42,7 +47,7 @@ def pixel_prototype_contrast(sims: Tensor, labels: Tensor, assign: Tensor, tempe
 
 
 def pixel_prototype_distance(sims: Tensor, labels: Tensor, assign: Tensor):
-    """PPD (ProtoSeg): ``(1 - <x, p^y_a>)^2`` averaged over labelled pixels (§1.7)."""
+    """PPD (ProtoSeg): ``(1 - <x, p^y_a>)^2`` averaged over labelled pixels."""
     valid = _check(sims, labels, assign)
     if not bool(valid.any()):
         return sims.sum() * 0.0

@@ -86,6 +86,7 @@ def test_forward_loss_predict(name):
     with torch.no_grad():
         feats = head.forward(x)
     assert feats.shape == (2, C, 8, 8)
+    assert feats.is_contiguous()  # NCHW: the upsampling to the label size needs no copy
 
 
 def test_scores_are_nearest_subcentroid():
@@ -134,6 +135,7 @@ def test_training_without_hook_raises():
 def test_conv_seg_override_removed_from_init_cfg():
     head = build_head(
         'DNCASPPHead',
+        logit_norm='layernorm',
         init_cfg=[
             dict(type='Normal', std=0.01, override=dict(name='conv_seg')),
             dict(type='Constant', val=0.5, bias=0.1, layer='LayerNorm'),

@@ -67,8 +67,9 @@ def test_only_conv_seg_is_replaced(dnc, plain):
     _, dnc_head = _build(dnc, 'decode_head')
     _, plain_head = _build(plain, 'decode_head')
     c, d = 150, 512
-    # DNC §4.2 / REFERENCE-NOTES §1.8: conv_seg (D*C + C) goes, LN_D (2D) and LN_C (2C) come
-    removed = d * c + c - (2 * d + 2 * c)
+    # DNC §4.2 (#params drop by the conv_seg size): conv_seg (D*C + C) goes, the classifier's
+    # LN_D (2D) comes (logit scaling by a temperature: no parameter)
+    removed = d * c + c - 2 * d
     assert _num_params(plain_head) - _num_params(dnc_head) == removed
     assert dnc_head.classifier.prototypes.shape == (c, 10, d)
     assert not hasattr(dnc_head, 'conv_seg')
