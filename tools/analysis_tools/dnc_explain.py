@@ -96,7 +96,10 @@ def main(argv: Optional[List[str]] = None) -> dict:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     device = torch.device(args.device)
-    model = MODELS.build(cfg.model).to(device)
+    model_cfg = cfg.model.copy()
+    if cfg.get('data_preprocessor'):  # as Runner does: top-level preprocessor -> model
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    model = MODELS.build(model_cfg).to(device)
     checkpoint = load_checkpoint(model, args.checkpoint, map_location=device, logger='silent')
     model.eval()
     _, classifier = find_subcentroid_classifier(model)

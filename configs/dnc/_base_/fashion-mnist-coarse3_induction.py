@@ -23,7 +23,7 @@ val_dataloader = dict(
         type='QueryGalleryDataset',
         query=dict(
             type='CoarseLabelDataset',
-            dataset=dict(type='FashionMNIST', data_root=data_root, split='test'),
+            dataset=dict(type='FashionMNIST', data_root=data_root, split='test', test_mode=True),
             fine_to_coarse='fashion-mnist',
             pipeline=eval_pipeline,
         ),

@@ -30,7 +30,13 @@ val_dataloader = dict(
     batch_size=256,
     num_workers=2,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='FashionMNIST', data_root=data_root, split='test', pipeline=test_pipeline),
+    dataset=dict(
+        type='FashionMNIST',
+        data_root=data_root,
+        split='test',
+        test_mode=True,  # mmpretrain's MNIST datasets pick the files by test_mode, not split
+        pipeline=test_pipeline,
+    ),
 )
 test_dataloader = val_dataloader
 val_evaluator = dict(type='Accuracy', topk=(1,))
