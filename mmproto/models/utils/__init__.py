@@ -1,1 +1,16 @@
 from .split_batch_augment import SplitBatchAugment
+from .dist import all_gather_varlen, all_reduce_sum, broadcast_
+from .feature_memory import FeatureMemory
+from .subcentroid_bank import SubCentroidBank
+from .subcentroid_classifier import SubCentroidClassifier
+from .subcentroid_update_mixin import SubCentroidUpdateMixin
+
+__all__ = [
+    'FeatureMemory',
+    'SubCentroidBank',
+    'SubCentroidClassifier',
+    'SubCentroidUpdateMixin',
+    'all_gather_varlen',
+    'all_reduce_sum',
+    'broadcast_',
+]

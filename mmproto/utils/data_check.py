@@ -1,0 +1,74 @@
+"""Fail early, with instructions, when a config's dataset files are not on disk.
+
+mmpretrain's ``MNIST`` / ``FashionMNIST`` look for the four un-gzipped idx files in their
+root and otherwise try to download them (impossible offline) or report only that the
+dataset is missing. ``tools/train.py`` and ``tools/test.py`` call :func:`check_dataset_files`
+before building the Runner, so the user learns how to get the data instead.
+"""
+
+import os.path as osp
+from typing import Iterator, Sequence
+
+from mmengine.config import Config
+
+IDX_FILES = (
+    'train-images-idx3-ubyte',
+    'train-labels-idx1-ubyte',
+    't10k-images-idx3-ubyte',
+    't10k-labels-idx1-ubyte',
+)
+
+HOW_TO_GET = {
+    'FashionMNIST': (
+        'Fashion-MNIST ships as the Debian package dataset-fashion-mnist. Install it and '
+        'un-gzip it into the data folder:\n'
+        '    sudo apt-get install dataset-fashion-mnist\n'
+        '    python tools/dataset_converters/prepare_fashion_mnist.py --out-dir {root}'
+    ),
+    'MNIST': (
+        'put the four un-gzipped MNIST idx files ({files}) into {root}, or set '
+        'download=True in the dataset config on a machine with internet access.'
+    ),
+}
+
+
+def _iter_datasets(dataset_cfg) -> Iterator[dict]:
+    """The dataset config and every dataset it wraps (``dataset=`` / ``datasets=[...]``)."""
+    if not isinstance(dataset_cfg, dict):
+        return
+    yield dataset_cfg
+    yield from _iter_datasets(dataset_cfg.get('dataset', None))
+    for sub in dataset_cfg.get('datasets', None) or []:
+        yield from _iter_datasets(sub)
+
+
+def _idx_root(dataset_cfg: dict) -> str:
+    """Where mmpretrain's MNIST-style datasets read: ``data_root`` joined with ``data_prefix``."""
+    data_root = dataset_cfg.get('data_root', '') or ''
+    prefix = dataset_cfg.get('data_prefix', '') or ''
+    if isinstance(prefix, dict):
+        prefix = prefix.get('root', '') or ''
+    return osp.join(data_root, prefix) if data_root else prefix
+
+
+def check_dataset_files(
+    cfg: Config, fields: Sequence[str] = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+) -> None:
+    """Raise ``FileNotFoundError`` with instructions if an (Fashion)MNIST dataset of one of
+    the dataloaders ``fields`` of ``cfg`` lacks its idx files."""
+    for field in fields:
+        loader = cfg.get(field, None)
+        if not loader:
+            continue
+        for dataset in _iter_datasets(loader.get('dataset', None)):
+            dataset_type = str(dataset.get('type', '')).split('.')[-1]
+            if dataset_type not in HOW_TO_GET:
+                continue
+            root = _idx_root(dataset)
+            missing = [f for f in IDX_FILES if not osp.isfile(osp.join(root, f))]
+            if missing:
+                how = HOW_TO_GET[dataset_type].format(root=root, files=', '.join(IDX_FILES))
+                raise FileNotFoundError(
+                    f'{field}.dataset ({dataset_type}) finds no {", ".join(missing)} in '
+                    f'{root!r}. {how}'
+                )
