@@ -17,3 +17,11 @@ __all__ = [
 from .multi_center_arcface_head import MultiCenterArcFaceClsHead
 from .multi_center_head import MultiCenterClsHead, MultiCenterMixin
 from .multi_center_lsoftmax_head import MultiCenterLSoftmaxClsHead
+
+__all__ = [
+    'DNCHead',
+    'MultiCenterArcFaceClsHead',
+    'MultiCenterClsHead',
+    'MultiCenterLSoftmaxClsHead',
+    'MultiCenterMixin',
+]

@@ -1,12 +1,14 @@
 from .class_mean_ema import ClassMeanEMA, class_scatter_mean
 from .dist import all_gather_varlen, all_reduce_sum, broadcast_
 from .feature_memory import FeatureMemory
+from .split_batch_augment import SplitBatchAugment
 from .subcentroid_bank import SubCentroidBank
 from .subcentroid_classifier import SubCentroidClassifier
 from .subcentroid_update_mixin import SubCentroidUpdateMixin
 
 __all__ = [
     'FeatureMemory',
+    'SplitBatchAugment',
     'SubCentroidBank',
     'SubCentroidClassifier',
     'SubCentroidUpdateMixin',
@@ -14,4 +16,3 @@ __all__ = [
     'all_reduce_sum',
     'broadcast_',
 ]
-from .split_batch_augment import SplitBatchAugment
