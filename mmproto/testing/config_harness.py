@@ -36,6 +36,7 @@ import re
 from copy import deepcopy
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+import torch
 from mmengine.config import Config, ConfigDict
 
 from mmproto.utils import config_scope
@@ -182,6 +183,23 @@ def _resolve_run_artifacts(hooks: Any, config_dir: str, data: 'TinyData') -> Non
                 node[key] = data.checkpoint_of(source)
 
 
+def _shrink_prototype_hooks(cfg: Config, work_dir: str) -> None:
+    """``PrototypePrecomputeHook``: a few optimisation steps, cache in ``work_dir`` and, for
+    ``method='word2vec'``, a generated class-embedding file (the user supplies the real one)."""
+    for hook in cfg.get('custom_hooks', None) or []:
+        if not isinstance(hook, dict) or hook.get('type') != 'PrototypePrecomputeHook':
+            continue
+        hook['iters'], hook['hpn_iters'] = 2, 2
+        hook['cache_dir'] = osp.join(work_dir, 'prototypes')
+        if hook.get('method') == 'word2vec':
+            num_classes = int(cfg.model.head.num_classes)
+            path = osp.join(work_dir, 'class_embeddings.txt')
+            rows = torch.randn(num_classes, 300, generator=torch.Generator().manual_seed(0))
+            with open(path, 'w') as f:
+                f.write('\n'.join(' '.join(f'{v:.6f}' for v in row) for row in rows.tolist()))
+            hook['embedding_file'] = path
+
+
 def _leaf_datasets(dataset: Any) -> Iterator[Tuple[dict, str, Any]]:
     """``(parent, key, leaf)`` for every non-wrapper dataset config inside ``dataset``."""
     for node in _walk(dataset):
@@ -322,6 +340,7 @@ def shrink_config(cfg: Config, data: TinyData, work_dir: str) -> Config:
         cfg.auto_scale_lr.enable = False
     if cfg.filename:
         _resolve_run_artifacts(cfg.get('custom_hooks', None), osp.dirname(cfg.filename), data)
+    _shrink_prototype_hooks(cfg, work_dir)
     _drop_pretrained(cfg.model)
 
     target = max(SEG_SIZE if scope == 'mmseg' else CLS_SIZE, _min_input_size(cfg, scope))
