@@ -20,8 +20,9 @@ Used by ``tests/test_configs.py``; works for every mmpretrain (classification) a
   two-iteration run (:meth:`TinyData.checkpoint_of`, made once per session);
 - :func:`build_runner_parts` builds the Runner, the train / val loops (datasets, samplers,
   evaluators), the optimizer wrapper and the parameter schedulers, exactly as
-  ``Runner.train`` does, and caps both loops at two batches (an epoch of a bigger wrapped
-  dataset ends after two iterations; a smaller one runs as many epochs as needed);
+  ``Runner.train`` does with the config's schedule, and caps the run at two iterations (at
+  most two batches per epoch, training stops at the first epoch / iteration boundary after
+  two iterations, validation on two batches after each epoch or at iteration two);
   :func:`train_two_iterations` then runs ``Runner.train``: weight init, two optimizer
   steps with the config's hooks, one capped validation.
 """
@@ -29,7 +30,6 @@ Used by ``tests/test_configs.py``; works for every mmpretrain (classification) a
 import hashlib
 import inspect
 import json
-import math
 import os
 import os.path as osp
 import re
@@ -38,6 +38,8 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import torch
 from mmengine.config import Config, ConfigDict
+from mmengine.hooks import Hook
+from mmengine.runner import EpochBasedTrainLoop, Runner
 
 from mmproto.utils import config_scope
 
@@ -439,6 +441,22 @@ class _FirstBatches:
         return getattr(self._loader, name)
 
 
+class _StopAfter(Hook):
+    """Ends training at the first iteration / epoch boundary after ``n`` iterations."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        # runner.iter counts this iteration only after the after_train_iter hooks
+        if not isinstance(runner.train_loop, EpochBasedTrainLoop) and runner.iter + 1 >= self.n:
+            runner.train_loop.stop_training = True
+
+    def after_train_epoch(self, runner) -> None:
+        if runner.iter >= self.n:
+            runner.train_loop.stop_training = True
+
+
 def build_runner_parts(cfg: Config) -> Tuple[Any, Dict[str, int]]:
     """Build the Runner of a shrunk config with everything ``Runner.train`` builds before
     running (train / val loops with datasets, evaluators, optimizer wrapper, schedulers).
@@ -447,8 +465,6 @@ def build_runner_parts(cfg: Config) -> Tuple[Any, Dict[str, int]]:
         ``(runner, info)``; ``info`` holds the number of training batches of one epoch of
         the (wrapped) tiny dataset and the iterations the capped run will do.
     """
-    from mmengine.runner import EpochBasedTrainLoop, Runner
-
     runner = Runner.from_cfg(cfg)
     # build in Runner.train's order, with the config's schedule (schedulers read its length)
     loop = runner.build_train_loop(runner._train_loop)
@@ -460,23 +476,23 @@ def build_runner_parts(cfg: Config) -> Tuple[Any, Dict[str, int]]:
         runner._val_loop = runner.build_val_loop(runner._val_loop)
         runner._val_loop.dataloader = _FirstBatches(runner._val_loop.dataloader, ITERS)
 
-    # then cap the run: ITERS iterations, validation once at the end
+    # then cap the run at ITERS iterations, keeping the config's schedule (max_epochs /
+    # max_iters, which hooks and schedulers read): at most ITERS batches per epoch, validation
+    # after every epoch (iteration-based: at iteration ITERS), stop once ITERS are done
     batches = len(loop.dataloader)
     if batches == 0:
         raise RuntimeError('the tiny training set of this config yields no batch')
     if isinstance(loop, EpochBasedTrainLoop):
-        epochs = 1 if batches >= ITERS else math.ceil(ITERS / batches)
         loop.dataloader = _FirstBatches(loop.dataloader, ITERS)
-        loop._max_epochs = epochs
-        loop._max_iters = epochs * len(loop.dataloader)
-        interval = epochs
+        interval = 1
+        iters = min(ITERS, loop.max_epochs * len(loop.dataloader))
     else:
-        loop._max_iters = ITERS
         interval = ITERS
+        iters = min(ITERS, loop.max_iters)
     loop.val_begin = 1
     loop.val_interval = interval
     loop.dynamic_milestones, loop.dynamic_intervals = [0], [interval]
-    iters = loop.max_iters
+    runner.register_hook(_StopAfter(ITERS), priority='LOWEST')
     return runner, dict(batches_per_epoch=batches, iters=iters)
 
 
