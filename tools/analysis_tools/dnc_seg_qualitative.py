@@ -82,7 +82,8 @@ def load_gt(info: dict) -> np.ndarray:
 def titled(visualizer, panel: np.ndarray, title: str) -> np.ndarray:
     strip = np.full((TITLE_HEIGHT, panel.shape[1], 3), 255, dtype=np.uint8)
     visualizer.set_image(strip)
-    visualizer.draw_texts(title, np.array([2, 2]), colors='black', font_sizes=10)
+    size = int(min(10, max(5, panel.shape[1] // 10)))  # fits 'ground truth' on small panels
+    visualizer.draw_texts(title, np.array([2, 2]), colors='black', font_sizes=size)
     return np.concatenate([visualizer.get_image(), panel], axis=0)
 
 

@@ -60,18 +60,28 @@ def sync(device):
         torch.cuda.synchronize(device)
 
 
-def timed(fn, device, repeats, warmup):
-    print(f'timing {fn.__name__} ...', file=sys.stderr, flush=True)
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        sync(device)
-        t0 = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def measure(fns, device, repeats, warmup):
+    """``{name: (wall_s, cpu_s)}``, medians over ``repeats`` rounds that run every function
+    once in turn (interleaved, so a change of the machine's load hits all of them alike).
+    ``cpu_s`` is this process's CPU time (all threads): on a shared machine it counts the
+    work done rather than the time waited for a core."""
+    for fn in fns:
+        print(f'warming up {fn.__name__} ...', file=sys.stderr, flush=True)
+        for _ in range(warmup):
+            fn()
+    samples = {fn.__name__: [] for fn in fns}
+    for i in range(repeats):
+        for fn in fns:
+            print(f'round {i + 1}/{repeats}: {fn.__name__} ...', file=sys.stderr, flush=True)
+            sync(device)
+            w0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            sync(device)
+            samples[fn.__name__].append((time.perf_counter() - w0, time.process_time() - c0))
+    return {
+        name: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+        for name, v in samples.items()
+    }
 
 
 def block_labels(batch, size, num_classes, device, block=64, ignore=0.1, seed=0):
@@ -168,12 +178,6 @@ def main():
         dnc_forward_backward()
         dnc.classifier.update_subcentroids()
 
-    def dnc_loop_step():
-        dnc_forward_backward()
-        cache, dnc.classifier._cache = dnc.classifier._cache, None
-        correct = cache['logits'].argmax(1) == cache['labels']
-        loop_update(dnc.classifier.bank, cache['x'], cache['labels'], correct)
-
     def update_only():
         dnc.classifier._cache = dict(cache)
         dnc.classifier.update_subcentroids()
@@ -181,11 +185,6 @@ def main():
     def loop_only():
         correct = cache['logits'].argmax(1) == cache['labels']
         loop_update(dnc.classifier.bank, cache['x'], cache['labels'], correct)
-
-    r, w = args.repeats, args.warmup
-    t_conv = timed(conv_seg_step, device, r, w)
-    t_dnc = timed(dnc_step, device, r, w)
-    t_loop_step = timed(dnc_loop_step, device, r, w)
 
     # the update alone, on one cached batch; and a check that both updates agree. Logits
     # are set so that every labelled pixel counts as correct (late training): all of them
@@ -195,18 +194,14 @@ def main():
     labels = cache['labels']
     cache['logits'] = F.one_hot(labels.clamp(min=0), args.num_classes).float()
     cache['logits'][labels < 0] = 0
+    dnc.classifier._cache = None
     start = dnc.classifier.bank.prototypes.clone()
-    t_update = timed(update_only, device, r, w)
-    dnc.classifier.bank.prototypes.copy_(start)
     update_only()
     vec = dnc.classifier.bank.prototypes.clone()
-    dnc.classifier.bank.prototypes.copy_(start)
-    t_loop = timed(loop_only, device, r, w)
     dnc.classifier.bank.prototypes.copy_(start)
     loop_only()
     diff = (dnc.classifier.bank.prototypes - vec).abs().max().item()
     moved = ((vec - start).abs().amax(-1) > 0).float().mean().item()
-    dnc.classifier._cache = None
 
     # the classifiers alone (loss at feature resolution: no upsampled logits)
     lab = dnc.pixel_labels(samples, (s, s))
@@ -223,22 +218,9 @@ def main():
         dnc.classifier.set_labels(lab)
         dnc.classifier.update_subcentroids()
 
-    t_conv_cls = timed(conv_seg_cls, device, r, w)
-    t_dnc_cls = timed(dnc_cls, device, r, w)
-
-    figures = {
-        'conv_seg_step_ms': 1e3 * t_conv,
-        'dnc_step_ms': 1e3 * t_dnc,
-        'dnc_update_ms': 1e3 * t_update,
-        'loop_update_ms': 1e3 * t_loop,
-        'dnc_loop_step_ms': 1e3 * t_loop_step,
-        'step_ratio_dnc_vs_conv_seg': t_dnc / t_conv,
-        'step_ratio_loop_vs_conv_seg': t_loop_step / t_conv,
-        'update_speedup_vs_loop': t_loop / t_update,
-        'update_max_abs_diff_vs_loop': diff,
-        'update_fraction_moved': moved,
-        'classifier_only_ratio_dnc_vs_conv_seg': t_dnc_cls / t_conv_cls,
-    }
+    fns = [conv_seg_step, dnc_step, update_only, loop_only, conv_seg_cls, dnc_cls]
+    t = measure(fns, device, args.repeats, args.warmup)
+    dnc.classifier.bank.prototypes.copy_(start)
     feat = None  # free it before the full-head runs
     if args.full_head:
         fb, fs = args.full_head_batch, args.full_head_feat_size
@@ -246,22 +228,41 @@ def main():
         label_size = fs * args.label_size // s  # same label / feature stride as above
         full_samples = block_labels(fb, label_size, args.num_classes, device, block=label_size // 8)
 
-        def full(head, update):
+        def full(head, update, name):
             def step():
                 head.loss(x, full_samples, {})['loss_ce'].backward()
                 head.zero_grad(set_to_none=True)
                 if update:
                     head.classifier.update_subcentroids()
 
-            step.__name__ = f'{type(head).__name__}_full_step'
+            step.__name__ = name
             return step
 
-        t_full_fcn = timed(full(fcn, False), device, r, w)
-        t_full_dnc = timed(full(dnc, True), device, r, w)
-        figures['full_head_pixels'] = fb * fs * fs
-        figures['fcn_head_step_ms'] = 1e3 * t_full_fcn
-        figures['dnc_fcn_head_step_ms'] = 1e3 * t_full_dnc
-        figures['full_head_ratio_dnc_vs_fcn'] = t_full_dnc / t_full_fcn
+        fns = [full(fcn, False, 'fcn_head_step'), full(dnc, True, 'dnc_fcn_head_step')]
+        t.update(measure(fns, device, args.repeats, args.warmup))
+
+    figures = {}
+    for name, (wall, cpu) in t.items():
+        figures[f'{name}_wall_ms'] = 1e3 * wall
+        figures[f'{name}_cpu_ms'] = 1e3 * cpu
+    for kind, i in (('wall', 0), ('cpu', 1)):
+        conv, dnc_s = t['conv_seg_step'][i], t['dnc_step'][i]
+        upd, loop = t['update_only'][i], t['loop_only'][i]
+        figures[f'step_ratio_dnc_vs_conv_seg_{kind}'] = dnc_s / conv
+        # the same step with the per-class-loop update (forward / backward are identical)
+        figures[f'step_ratio_loop_vs_conv_seg_{kind}'] = (dnc_s - upd + loop) / conv
+        figures[f'update_speedup_vs_loop_{kind}'] = loop / upd
+        figures[f'classifier_only_ratio_dnc_vs_conv_seg_{kind}'] = (
+            t['dnc_cls'][i] / t['conv_seg_cls'][i]
+        )
+        if args.full_head:
+            figures[f'full_head_ratio_dnc_vs_fcn_{kind}'] = (
+                t['dnc_fcn_head_step'][i] / t['fcn_head_step'][i]
+            )
+    figures['update_max_abs_diff_vs_loop'] = diff
+    figures['update_fraction_moved'] = moved
+    if args.full_head:
+        figures['full_head_pixels'] = args.full_head_batch * args.full_head_feat_size**2
     for name, value in figures.items():
         print(f'{name}: {value:.4g}' if isinstance(value, float) else f'{name}: {value}')
 
