@@ -8,7 +8,7 @@ from .ncm import decay_mean_update, ncm_logits
 from .nearest_samples import init_nearest_samples, merge_nearest_samples, update_nearest_samples
 from .own_class_similarity import check_labels, expand_valid, own_class_similarity
 from .sinkhorn import assign_from_transport, classwise_sinkhorn
-from .subcentroid_update import momentum_update, subcentroid_statistics
+from .subcentroid_update import momentum_update, momentum_update_rows, subcentroid_statistics
 
 __all__ = [
     'assign_from_transport',
@@ -24,6 +24,7 @@ __all__ = [
     'momentum_update',
     'nca_loss',
     'ncm_logits',
+    'momentum_update_rows',
     'own_class_similarity',
     'subcentroid_statistics',
     'subcentroids_from_class_counts',

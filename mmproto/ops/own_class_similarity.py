@@ -6,6 +6,15 @@ import torch
 from torch import Tensor
 
 
+def default_chunk_rows(dim: int) -> int:
+    """Rows of ``dim`` fp32 values in a 16 MiB working buffer.
+
+    Small enough for the allocator to reuse heap memory between chunks instead of mapping
+    fresh pages each time (large temporaries made the CPU update page-fault bound).
+    """
+    return max(64, (1 << 22) // max(dim, 1))
+
+
 def check_labels(labels: Tensor, num_classes: int, name: str = 'labels') -> None:
     """Raise a clear error for class ids ``>= num_classes`` (negative ids mean "ignore")."""
     if labels.numel() and int(labels.max()) >= num_classes:
@@ -21,7 +30,7 @@ def own_class_similarity(
     labels: Tensor,
     centroids: Tensor,
     block_size: int = 64,
-    chunk_rows: int = 16384,
+    chunk_rows: Optional[int] = None,
 ) -> Tensor:
     """``S[i, k] = <x_i, p^{y_i}_k>``: the slice ``L[i, :, y_i]`` of ``einsum('nd,ckd->nkc')``.
 
@@ -34,8 +43,10 @@ def own_class_similarity(
         x: ``[N, D]`` features (any float dtype, e.g. fp16 memory; computed in fp32).
         labels: ``[N]`` class ids; rows with ``label < 0`` are ignored (similarity 0).
         centroids: ``[C, K, D]`` sub-centroids.
-        block_size: rows per class block.
-        chunk_rows: padded rows processed at once (bounds the fp32 working memory).
+        block_size: largest number of rows per class block (smaller when the classes hold
+            fewer samples on average, so padding stays below the number of real rows).
+        chunk_rows: padded rows processed at once (bounds the fp32 working memory);
+            default :func:`default_chunk_rows`.
 
     Returns:
         ``[N, K]`` fp32 similarities.
@@ -51,12 +62,16 @@ def own_class_similarity(
     order = torch.argsort(y, stable=True)
     rows, ys = keep[order], y[order]
     counts = torch.bincount(ys, minlength=num_classes)
+    # shrink the blocks when classes are small, so padding never exceeds the real rows
+    per_class = ys.numel() // max(int((counts > 0).sum()), 1)
+    block_size = max(1, min(block_size, 1 << (max(per_class, 1).bit_length() - 1)))
     rank = torch.arange(ys.numel(), device=x.device) - (counts.cumsum(0) - counts)[ys]
     blocks = (counts + block_size - 1) // block_size
     block_id = (blocks.cumsum(0) - blocks)[ys] + rank // block_size  # non-decreasing
     slot = rank % block_size
     block_class = torch.repeat_interleave(torch.arange(num_classes, device=x.device), blocks)
     num_blocks = block_class.numel()
+    chunk_rows = chunk_rows or default_chunk_rows(x.shape[1])
     step = max(1, chunk_rows // block_size)
     starts = torch.arange(0, num_blocks + step, step, device=x.device).clamp_(max=num_blocks)
     bounds = torch.searchsorted(block_id, starts).tolist()

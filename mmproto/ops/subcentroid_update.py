@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .own_class_similarity import default_chunk_rows
+
 
 @torch.no_grad()
 def subcentroid_statistics(
@@ -15,7 +17,7 @@ def subcentroid_statistics(
     weight: Optional[Tensor],
     num_classes: int,
     num_subcentroids: int,
-    chunk_rows: int = 16384,
+    chunk_rows: Optional[int] = None,
 ) -> Tuple[Tensor, Tensor]:
     """Sums and counts of the samples assigned to each (c, k) cluster (Alg. 1, DNC: f, n).
 
@@ -29,7 +31,7 @@ def subcentroid_statistics(
         weight: optional ``[N]`` sample weights (bool or float); None means 1.
         num_classes: C.
         num_subcentroids: K.
-        chunk_rows: rows converted to fp32 at once.
+        chunk_rows: rows converted to fp32 at once (default: a 16 MiB buffer).
 
     Returns:
         ``sums [C, K, D]`` and ``counts [C, K]``, fp32.
@@ -43,18 +45,49 @@ def subcentroid_statistics(
             sel &= weight != 0
         idx = sel.nonzero().squeeze(1)
         flat = labels[idx] * num_subcentroids + assign[idx]
-        w = None if weight is None else weight[idx].float()
+        # bool weights only select samples (done above): no multiplication needed
+        w = None if weight is None or weight.dtype == torch.bool else weight[idx].float()
+        chunk_rows = chunk_rows or default_chunk_rows(dim)
         for s in range(0, idx.numel(), chunk_rows):
             rows, dest = idx[s : s + chunk_rows], flat[s : s + chunk_rows]
             xs = x.index_select(0, rows).float()
-            ws = torch.ones_like(dest, dtype=torch.float32) if w is None else w[s : s + chunk_rows]
-            if w is not None:
+            if w is None:
+                ws = torch.ones_like(dest, dtype=torch.float32)
+            else:
+                ws = w[s : s + chunk_rows]
                 xs = xs * ws[:, None]
             sums.index_add_(0, dest, xs)
             counts.index_add_(0, dest, ws)
         return sums.view(num_classes, num_subcentroids, dim), counts.view(
             num_classes, num_subcentroids
         )
+
+
+@torch.no_grad()
+def momentum_update_rows(
+    prototypes: Tensor,
+    sums: Tensor,
+    counts: Tensor,
+    momentum: float = 0.999,
+    normalize_mean: bool = False,
+) -> Tuple[Tensor, Tensor]:
+    """Eq. 8 (DNC) for the sub-centroids that move: returns ``(index, rows)``.
+
+    ``index [M]`` are flat ``c * K + k`` ids with ``counts > 0`` and ``rows [M, D]`` their new
+    l2-normalised values ``norm(mu p^c_k + (1 - mu) xbar^c_k)``. Arguments as in
+    :func:`momentum_update`. Touching only the moved rows keeps the cost proportional to the
+    clustered samples, not to ``C x K x D``.
+    """
+    with torch.autocast(device_type=prototypes.device.type, enabled=False):
+        dim = prototypes.shape[-1]
+        idx = (counts.reshape(-1) > 0).nonzero().squeeze(1)
+        p = prototypes.reshape(-1, dim).index_select(0, idx).float()
+        s = sums.reshape(-1, dim).index_select(0, idx).float()
+        if normalize_mean:
+            target = F.normalize(s, dim=-1)
+        else:
+            target = s / counts.reshape(-1)[idx, None].float()
+        return idx, F.normalize(momentum * p + (1.0 - momentum) * target, dim=-1)
 
 
 @torch.no_grad()
@@ -80,12 +113,7 @@ def momentum_update(
     Returns:
         ``[C, K, D]`` fp32 updated sub-centroids.
     """
-    with torch.autocast(device_type=prototypes.device.type, enabled=False):
-        p = prototypes.float()
-        moved = counts > 0
-        if normalize_mean:
-            target = F.normalize(sums.float(), dim=-1)
-        else:
-            target = sums.float() / counts.float().clamp(min=1e-12)[..., None]
-        new = F.normalize(momentum * p + (1.0 - momentum) * target, dim=-1)
-        return torch.where(moved[..., None], new, p)
+    idx, rows = momentum_update_rows(prototypes, sums, counts, momentum, normalize_mean)
+    out = prototypes.float().clone()
+    out.view(-1, out.shape[-1]).index_copy_(0, idx, rows)
+    return out

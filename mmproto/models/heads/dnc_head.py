@@ -54,7 +54,10 @@ class DNCHead(ClsHead):
             (paper: 1000 batches on ImageNet, 100 on CIFAR); 0 = current batch only.
         memory_dtype: storage dtype of the memory features (``'float32'``, ``'float16'``).
         feat_norm: learnable LayerNorm over features before l2 (official code).
-        logit_norm: ``'layernorm'`` (official ``LN_C``) | ``'temperature'`` | ``'none'``.
+        logit_norm: ``'temperature'`` (default: cosines / ``temperature``, the decision stays
+            the nearest sub-centroid of Eq. 4) | ``'layernorm'`` (official ``LN_C``, learnable
+            per-class affine) | ``'none'``. Fashion-MNIST comparison in ``docs/dnc.md``; use
+            ``feat_norm=True, logit_norm='layernorm'`` to load official DNC checkpoints.
         temperature: cosine divisor for ``logit_norm='temperature'``.
         update_only_correct: only correctly classified samples move sub-centroids (Alg. 1).
         loss: loss config (mmpretrain ``MODELS``).
@@ -80,7 +83,7 @@ class DNCHead(ClsHead):
         memory_size: int = 0,
         memory_dtype: str = 'float32',
         feat_norm: bool = True,
-        logit_norm: str = 'layernorm',
+        logit_norm: str = 'temperature',
         temperature: float = 0.1,
         update_only_correct: bool = True,
         loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),

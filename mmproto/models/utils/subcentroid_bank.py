@@ -13,7 +13,7 @@ from mmproto.ops import (
     classwise_sinkhorn,
     classwise_spherical_kmeans,
     expand_valid,
-    momentum_update,
+    momentum_update_rows,
     own_class_similarity,
     subcentroid_statistics,
 )
@@ -70,7 +70,8 @@ class SubCentroidBank(nn.Module):
             l2-normalised sum as the released code.
         seed: seed of the Gumbel noise / sample picks (offset by ``num_updates``, so runs are
             reproducible and resumable).
-        chunk_rows: rows processed at once in the clustering (bounds fp32 working memory).
+        chunk_rows: rows processed at once in the clustering (bounds the fp32 working
+            memory; default: 16 MiB buffers).
     """
 
     def __init__(
@@ -92,7 +93,7 @@ class SubCentroidBank(nn.Module):
         init_std: float = 0.02,
         normalize_mean: bool = False,
         seed: int = 0,
-        chunk_rows: int = 16384,
+        chunk_rows: Optional[int] = None,
     ):
         super().__init__()
         if int(num_classes) < 1:
@@ -254,9 +255,10 @@ class SubCentroidBank(nn.Module):
         if reduce is not None:
             sums, counts = reduce(sums), reduce(counts)
         counts = counts * self.valid
-        self.prototypes.copy_(
-            momentum_update(self.prototypes, sums, counts, self.momentum, self.normalize_mean)
+        idx, rows = momentum_update_rows(
+            self.prototypes, sums, counts, self.momentum, self.normalize_mean
         )
+        self.prototypes.view(-1, self.embed_dim).index_copy_(0, idx, rows)
         if self.sync == 'gather' and self.prototypes.device.type != 'cpu':
             broadcast_(self.prototypes)  # scatter-adds on GPU are not bit-reproducible
         self.num_updates += 1

@@ -48,7 +48,7 @@ class SubCentroidClassifier(SubCentroidUpdateMixin, nn.Module):
         in_channels: int,
         num_subcentroids=4,
         feat_norm: bool = True,
-        logit_norm: str = 'layernorm',
+        logit_norm: str = 'temperature',
         temperature: float = 0.1,
         **bank_cfg,
     ):

@@ -39,7 +39,7 @@ def test_loss_and_predict():
     head.eval()
     preds = head.predict(feats)
     assert len(preds) == 6
-    # nearest sub-centroid: prediction == class of the best cosine (after LN_C, identity affine)
+    # nearest sub-centroid: prediction == class of the best cosine (Eq. 4)
     x = F.normalize(head.classifier.feat_norm(feats[0]), dim=-1)
     nearest = torch.einsum('nd,ckd->nck', x, head.prototypes).amax(-1).argmax(1)
     assert [int(p.pred_label) for p in preds] == nearest.tolist()
@@ -84,7 +84,7 @@ def test_missing_hook_error():
 
 
 def test_checkpoint_shape_errors_and_official_keys():
-    head = build_head(memory_size=6)
+    head = build_head(memory_size=6, logit_norm='layernorm')
     head.loss((torch.randn(6, 8),), samples([0, 1, 2, 0, 1, 2]))
     head.classifier.update_subcentroids()
     sd = head.state_dict()
@@ -94,7 +94,7 @@ def test_checkpoint_shape_errors_and_official_keys():
         (dict(num_classes=4), '4, num_subcentroids=2'),
         (dict(num_subcentroids=3), 'num_subcentroids=3'),
     ):
-        other = build_head(memory_size=6, **kwargs)
+        other = build_head(memory_size=6, logit_norm='layernorm', **kwargs)
         with pytest.raises(RuntimeError, match=shape):
             other.load_state_dict(sd)
     with pytest.raises(RuntimeError, match='embed dim=16'):
@@ -108,7 +108,7 @@ def test_checkpoint_shape_errors_and_official_keys():
         'mask_norm.bias': torch.rand(3),
         'convs.0.conv.weight': torch.rand(4, 4, 1, 1),
     }
-    fresh = build_head()
+    fresh = build_head(logit_norm='layernorm')  # the official configuration
     result = fresh.load_state_dict(official, strict=False)
     assert not result.unexpected_keys
     assert torch.equal(fresh.prototypes, official['prototypes'])

@@ -16,13 +16,17 @@ BATCH = 2  # per rank in the DDP test; the 1-process runs use the global batch
 def make_data(root):
     """12 grayscale-readable images of 3 classes and two annotation orders.
 
-    ``ddp.txt`` is the dataset order; with ``DefaultSampler(shuffle=False)`` rank r takes
-    indices r::2, so the gathered global batch t is [4t, 4t+2, 4t+1, 4t+3] — ``single.txt``
-    lists the images in that order for the 1-process reference run.
+    ``ddp.txt`` is the dataset order (classes interleaved); with
+    ``DefaultSampler(shuffle=False)`` rank r takes indices r::2, so the gathered global batch t
+    is [4t, 4t+2, 4t+1, 4t+3] — ``single.txt`` lists the images in that order for the
+    1-process reference run.
     """
-    make_cls_folder(root, num_classes=3, per_class=4, size=32, ann_file=osp.join(root, 'ddp.txt'))
-    with open(osp.join(root, 'ddp.txt')) as f:
+    make_cls_folder(root, num_classes=3, per_class=4, size=32, ann_file=osp.join(root, 'all.txt'))
+    with open(osp.join(root, 'all.txt')) as f:
         lines = f.read().split('\n')[:12]
+    lines = [lines[4 * c + i] for i in range(4) for c in range(3)]  # classes interleaved
+    with open(osp.join(root, 'ddp.txt'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
     order = [4 * t + j for t in range(3) for j in (0, 2, 1, 3)]
     with open(osp.join(root, 'single.txt'), 'w') as f:
         f.write('\n'.join(lines[i] for i in order) + '\n')

@@ -118,7 +118,9 @@ def test_checkpoint_of_other_shape_is_refused():
 
 
 def test_classifier_forward_cache_and_update():
-    clf = SubCentroidClassifier(4, 8, num_subcentroids=2, momentum=0.5, memory_size=48)
+    clf = SubCentroidClassifier(
+        4, 8, num_subcentroids=2, logit_norm='layernorm', momentum=0.5, memory_size=48
+    )
     f = torch.randn(16, 8, requires_grad=True)
     labels = torch.randint(0, 4, (16,))
     with pytest.raises(RuntimeError, match='SubCentroidUpdateHook'):

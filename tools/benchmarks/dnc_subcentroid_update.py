@@ -1,0 +1,256 @@
+"""Benchmark of the DNC sub-centroid update (Alg. 1) at ImageNet scale.
+
+Measures, side by side in one run:
+  1. the vectorised update (``SubCentroidBank.update``: memory push, class-wise Sinkhorn,
+     correct-only statistics, Eq. 8) against a per-class Python loop implementing Alg. 1
+     literally, for several memory sizes; asserts both give the same sub-centroids;
+  2. a DNC head training step (loss, backward, sub-centroid update) against a
+     ``LinearClsHead`` step on the same pooled features;
+  3. the bytes of DNC state (sub-centroids + memory) with fp32 and fp16 memory storage, and
+     how many memory batches fit in this machine's available RAM.
+
+Example::
+
+    python tools/benchmarks/dnc_subcentroid_update.py --device cpu \
+        --memory-batches 0 10 100 1000
+"""
+
+import argparse
+import statistics
+import time
+from typing import Callable, List, Optional
+
+import torch
+import torch.nn.functional as F
+
+import mmproto  # noqa: F401  (registers DNCHead)
+from mmproto.models.utils import SubCentroidBank
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--num-classes', type=int, default=1000)
+    p.add_argument('--num-subcentroids', type=int, default=4)
+    p.add_argument('--dim', type=int, default=2048)
+    p.add_argument('--batch', type=int, default=256, help='global batch size')
+    p.add_argument('--memory-batches', type=int, nargs='+', default=[0, 10, 100, 1000])
+    p.add_argument('--memory-dtype', default='float16')
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--threads', type=int, default=0, help='torch threads (0: default)')
+    return p.parse_args()
+
+
+def timeit(fn: Callable, repeats: int, device: str, setup: Optional[Callable] = None) -> float:
+    """Median wall time of ``fn`` in ms (after one warm-up call); ``setup`` runs untimed."""
+    setup and setup()
+    fn()
+    times = []
+    for _ in range(repeats):
+        setup and setup()
+        if device.startswith('cuda'):
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        fn()
+        if device.startswith('cuda'):
+            torch.cuda.synchronize()
+        times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times)
+
+
+def clustered_batch(protos, n, gen, device):
+    """Unit features near a random sub-centroid of a random class (clear assignments)."""
+    c, k, d = protos.shape
+    labels = torch.randint(0, c, (n,), generator=gen).to(device)
+    sub = torch.randint(0, k, (n,), generator=gen).to(device)
+    noise = F.normalize(torch.randn(n, d, generator=gen).to(device), dim=-1)
+    x = F.normalize(protos[labels, sub] + noise, dim=-1)
+    correct = (torch.rand(n, generator=gen) < 0.7).to(device)
+    return x, labels, correct
+
+
+def sinkhorn_loop(sims, eps, iters):
+    q = torch.exp(sims / eps).t()
+    q /= q.sum()
+    k, n = q.shape
+    for _ in range(iters):
+        q /= q.sum(1, keepdim=True)
+        q /= k
+        q /= q.sum(0, keepdim=True)
+        q /= n
+    return (q * n).t()
+
+
+def alg1_per_class_loop(protos, feats, labels, correct, momentum, eps, iters):
+    """Alg. 1 of the paper, one Python iteration per class (the reference)."""
+    protos = protos.clone()
+    k = protos.shape[1]
+    for c in range(protos.shape[0]):
+        idx = (labels == c).nonzero().squeeze(1)
+        if idx.numel() == 0:
+            continue
+        x_c = feats[idx].float()
+        q = sinkhorn_loop(x_c @ protos[c].t(), eps, iters)
+        m = F.one_hot(q.argmax(1), k).float() * correct[idx, None].float()
+        n = m.sum(0)
+        if n.sum() > 0:
+            moved = n > 0
+            mean = (m.t() @ x_c)[moved] / n[moved, None]
+            new = momentum * protos[c, moved] + (1 - momentum) * mean
+            protos[c, moved] = F.normalize(new, dim=-1)
+    return protos
+
+
+def state_bytes(module) -> int:
+    return sum(t.numel() * t.element_size() for t in module.state_dict().values())
+
+
+def bank_bytes(args, memory_batches: int, dtype: str) -> int:
+    with torch.device('meta'):
+        bank = SubCentroidBank(
+            args.num_classes,
+            args.dim,
+            args.num_subcentroids,
+            memory_size=memory_batches * args.batch,
+            memory_dtype=dtype,
+        )
+    return state_bytes(bank)
+
+
+def available_bytes() -> int:
+    try:
+        with open('/proc/meminfo') as f:
+            for line in f:
+                if line.startswith('MemAvailable:'):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def compare_update(args, mb: int, gen: torch.Generator) -> List[tuple]:
+    """Time ``SubCentroidBank.update`` and the per-class loop on the same state and batch."""
+    dev, b = args.device, args.batch
+    c, k, d = args.num_classes, args.num_subcentroids, args.dim
+    torch.manual_seed(0)
+    bank = SubCentroidBank(c, d, k, memory_size=mb * b, memory_dtype=args.memory_dtype).to(dev)
+    protos = bank.prototypes.clone()
+    for _ in range(max(mb - 1, 0)):  # fill the memory with earlier batches
+        bank.memory.push(*clustered_batch(protos, b, gen, dev))
+    x, labels, correct = clustered_batch(protos, b, gen, dev)
+    snapshot = {n: t.clone() for n, t in bank.state_dict().items()}
+
+    def restore():
+        bank.load_state_dict(snapshot)
+
+    def vectorised():
+        bank.update(x, labels, correct)
+
+    t_vec = timeit(vectorised, args.repeats if mb < 1000 else 1, dev, restore)
+    ours = bank.prototypes.clone()
+    if bank.memory is not None:
+        feats, ys, cor = bank.memory.features, bank.memory.labels, bank.memory.correct
+    else:
+        feats, ys, cor = x, labels, correct
+    ref = [None]
+    hyper = (bank.momentum, bank.sinkhorn_eps, bank.sinkhorn_iters)
+
+    def loop():
+        ref[0] = alg1_per_class_loop(protos, feats, ys, cor, *hyper)
+
+    t_loop = timeit(loop, args.repeats if mb < 100 else 1, dev)
+    delta_err = ((ours - ref[0]).norm() / (ref[0] - protos).norm().clamp(min=1e-12)).item()
+    assert delta_err < 1e-3, f'vectorised and per-class results differ ({delta_err:.2e})'
+    moved = int(((ref[0] - protos).abs().sum(-1) > 0).sum())
+    print(
+        f'memory {mb:5d} batches ({max(mb, 1) * b:7d} samples): vectorised {t_vec:9.1f} ms, '
+        f'per-class loop {t_loop:9.1f} ms, x{t_loop / t_vec:6.1f}; moved sub-centroids '
+        f'{moved}/{c * k}; relative difference of the update {delta_err:.1e}'
+    )
+    return [
+        (f'update_ms_vectorised_mem{mb}', f'{t_vec:.1f}'),
+        (f'update_ms_per_class_loop_mem{mb}', f'{t_loop:.1f}'),
+        (f'update_speedup_mem{mb}', f'{t_loop / t_vec:.1f}'),
+    ]
+
+
+def main():
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    dev = args.device
+    figures: List[tuple] = []
+    gen = torch.Generator().manual_seed(0)
+    c, k, d, b = args.num_classes, args.num_subcentroids, args.dim, args.batch
+    print(f'device={dev} threads={torch.get_num_threads()} C={c} K={k} D={d} batch={b}')
+
+    # 1. vectorised vs per-class loop -------------------------------------------------
+    for mb in args.memory_batches:
+        figures += compare_update(args, mb, gen)
+
+    # 2. head train step: DNC vs linear -----------------------------------------------
+    from mmpretrain.registry import MODELS
+    from mmpretrain.structures import DataSample
+
+    feats = torch.randn(b, d, device=dev)
+    data = [DataSample().set_gt_label(int(y)) for y in torch.randint(0, c, (b,))]
+    linear = MODELS.build(dict(type='LinearClsHead', num_classes=c, in_channels=d)).to(dev)
+
+    def step(head, update=None):
+        f = feats.clone().requires_grad_()
+        head.zero_grad(set_to_none=True)
+        head.loss((f,), data)['loss'].backward()
+        if update is not None:
+            update()
+
+    t_lin = timeit(lambda: step(linear), args.repeats, dev)
+    figures.append(('head_step_ms_linear', f'{t_lin:.1f}'))
+    for mb in sorted({0, max(args.memory_batches)}):
+        head = MODELS.build(
+            dict(
+                type='DNCHead',
+                num_classes=c,
+                in_channels=d,
+                num_subcentroids=k,
+                memory_size=mb * b,
+                memory_dtype=args.memory_dtype,
+            )
+        ).to(dev)
+        head.classifier.attach_subcentroid_updater()
+        for _ in range(max(mb - 1, 0)):  # a full memory, as in steady-state training
+            head.classifier.bank.memory.push(*clustered_batch(head.prototypes, b, gen, dev))
+        t_dnc = timeit(
+            lambda h=head: step(h, h.classifier.update_subcentroids),
+            args.repeats if mb < 1000 else 1,
+            dev,
+        )
+        print(
+            f'head train step (loss+backward+update), memory {mb} batches: DNC {t_dnc:.1f} ms, '
+            f'LinearClsHead {t_lin:.1f} ms, x{t_dnc / t_lin:.2f}'
+        )
+        figures += [
+            (f'head_step_ms_dnc_mem{mb}', f'{t_dnc:.1f}'),
+            (f'head_step_ratio_dnc_vs_linear_mem{mb}', f'{t_dnc / t_lin:.2f}'),
+        ]
+        del head
+
+    # 3. bytes of state ---------------------------------------------------------------
+    for mb in sorted({0, 1000, max(args.memory_batches)}):
+        for dtype in ('float32', args.memory_dtype):
+            nbytes = bank_bytes(args, mb, dtype)
+            figures.append((f'state_bytes_{dtype}_mem{mb}', str(nbytes)))
+            print(f'state bytes, memory {mb} batches, {dtype}: {nbytes / 2**20:.1f} MiB')
+    per_batch = bank_bytes(args, 1, args.memory_dtype) - bank_bytes(args, 0, args.memory_dtype)
+    avail = available_bytes()
+    if avail:
+        # leave half of the available RAM for the model, activations and fp32 chunks
+        fit = int(avail * 0.5 // per_batch)
+        print(f'available RAM {avail / 2**30:.1f} GiB: about {fit} memory batches fit')
+        figures.append((f'memory_batches_fit_{args.memory_dtype}', str(fit)))
+
+    for name, value in figures:
+        print(f'{name}: {value}')
+
+
+if __name__ == '__main__':
+    main()
