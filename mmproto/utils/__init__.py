@@ -6,6 +6,7 @@ from .launch import (
     build_runner,
     config_scope,
     export_local_rank,
+    set_torch_threads,
     set_work_dir,
     setup_cpu_distributed,
 )
@@ -19,6 +20,7 @@ __all__ = [
     'export_local_rank',
     'install_mmcv_ext_stub',
     'patch_checkpoint_loader',
+    'set_torch_threads',
     'set_work_dir',
     'setup_cpu_distributed',
 ]

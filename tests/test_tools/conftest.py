@@ -1,5 +1,6 @@
 """Fixtures for the tool tests: tiny generated datasets and a subprocess runner for tools/."""
 
+import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -16,6 +17,15 @@ from mmproto.testing import make_cls_folder, make_seg_folder
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'tests', 'data', 'configs')
+
+
+def load_script(rel_path: str):
+    """Import a script of this repository (e.g. ``tools/train.py``) as a module."""
+    name = 'script_' + osp.splitext(rel_path)[0].replace('/', '_')
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, rel_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def tool_env(tmp_path) -> dict:

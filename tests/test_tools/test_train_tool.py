@@ -1,24 +1,16 @@
 """tools/train.py: trains, resumes, and applies its command line (mmpretrain and mmseg)."""
 
 import argparse
-import importlib.util
 import os.path as osp
 import shutil
 
 import pytest
 import torch
-from conftest import CONFIGS, REPO, data_root_options, run_tool
+from conftest import CONFIGS, data_root_options, load_script, run_tool
 from mmengine.config import Config
 
 CLS_CONFIG = osp.join(CONFIGS, 'tiny_cls.py')
 SEG_CONFIG = osp.join(CONFIGS, 'tiny_seg.py')
-
-
-def _load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', osp.join(REPO, 'tools', name))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_train_two_iterations_then_resume(tmp_path, tiny_cls_root, trained_cls):
@@ -95,7 +87,7 @@ def _args(**kwargs) -> argparse.Namespace:
 
 
 def test_merge_args():
-    train = _load_tool('train.py')
+    train = load_script('tools/train.py')
     cfg = train.merge_args(Config.fromfile(CLS_CONFIG), _args())
     assert cfg.work_dir == osp.join('./work_dirs', 'tiny_cls')
     assert cfg.train_dataloader.collate_fn == dict(type='default_collate')
@@ -121,7 +113,7 @@ def test_merge_args():
 
 
 def test_amp_option():
-    train = _load_tool('train.py')
+    train = load_script('tools/train.py')
     cfg = Config.fromfile(CLS_CONFIG)
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match='--amp'):
@@ -133,7 +125,7 @@ def test_amp_option():
 
 
 def test_rejects_config_without_known_scope(tmp_path):
-    train = _load_tool('train.py')
+    train = load_script('tools/train.py')
     cfg = Config(dict(default_scope='mmdet'))
     with pytest.raises(ValueError, match='default_scope'):
         train.merge_args(cfg, _args())

@@ -86,3 +86,16 @@ def test_gloo_group_from_environment(monkeypatch, launcher):
         broadcast_buffers=False,
         device_ids=None,
     )
+
+
+def test_set_torch_threads():
+    from mmproto.utils import set_torch_threads
+
+    before = torch.get_num_threads()
+    try:
+        assert set_torch_threads(Config(dict(env_cfg=dict()))) is None
+        assert torch.get_num_threads() == before
+        assert set_torch_threads(Config(dict(env_cfg=dict(torch_num_threads=1)))) == 1
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
