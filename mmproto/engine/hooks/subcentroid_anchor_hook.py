@@ -36,9 +36,11 @@ class SubCentroidAnchorHook(Hook):
     * the bank's Eq. 8 momentum is set to 1, so ``SubCentroidUpdateHook``'s clustering no
       longer moves any sub-centroid;
     * ``p^c_k`` is set to the current feature ``l2(LN_D(f))`` of its anchored image, computed
-      in eval mode with the anchoring pipeline, right after anchoring, at the start of every
-      later epoch and, with ``refresh_interval > 0``, every that many iterations. The features
-      are computed on rank 0 and broadcast, so all ranks hold identical sub-centroids.
+      in eval mode with the anchoring pipeline, right after anchoring, at the start and at the
+      end of every later epoch (before validation and checkpointing, so an evaluated or saved
+      model holds exactly its anchored images' features) and, with ``refresh_interval > 0``,
+      every that many iterations. The features are computed on rank 0 and broadcast, so all
+      ranks hold identical sub-centroids.
 
     A sub-centroid whose class has no training sample (or that is invalid, Table 23) keeps its
     cluster centre; its anchor index is -1. The anchors (``index [C, Kmax]`` into the anchoring
@@ -56,7 +58,8 @@ class SubCentroidAnchorHook(Hook):
             iterations (0: only at epoch starts).
     """
 
-    priority = 'LOW'  # after SubCentroidUpdateHook (NORMAL) in after_train_iter
+    # after SubCentroidUpdateHook (NORMAL) in after_train_iter, before CheckpointHook (VERY_LOW)
+    priority = 'LOW'
 
     def __init__(
         self, anchor_epoch: int = 90, dataloader: Optional[dict] = None, refresh_interval: int = 0
@@ -146,6 +149,10 @@ class SubCentroidAnchorHook(Hook):
         if not self.anchored:
             self.anchor(runner)
         self.refresh(runner)
+
+    def after_train_epoch(self, runner: Runner) -> None:
+        if self.anchored:
+            self.refresh(runner)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if (

@@ -6,7 +6,8 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.registry import MODELS
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS, MODELS
 from mmengine.runner import Runner, load_checkpoint
 
 from mmproto.engine.hooks import SubCentroidAnchorHook
@@ -16,13 +17,27 @@ from mmproto.testing import make_cls_folder, run_distributed, tiny_cls_cfg
 NUM_CLASSES, K = 3, 2
 
 
-def make_cfg(root, work_dir, max_epochs=2, anchor_epoch=1, launcher='none'):
+@HOOKS.register_module(force=True)
+class RecordPrototypesHook(Hook):
+    """Test helper: the sub-centroids after every training iteration (runs last)."""
+
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.last = None
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self.last = runner.model.head.classifier.bank.prototypes.clone()
+
+
+def make_cfg(root, work_dir, max_epochs=2, anchor_epoch=1, launcher='none', extra_hooks=()):
     head = dict(
         type='DNCHead', num_classes=NUM_CLASSES, in_channels=64, num_subcentroids=K, momentum=0.9
     )
     hooks = [
         dict(type='SubCentroidUpdateHook'),
         dict(type='SubCentroidAnchorHook', anchor_epoch=anchor_epoch),
+        *extra_hooks,
     ]
     return tiny_cls_cfg(root, work_dir, head, hooks, max_epochs=max_epochs, launcher=launcher)
 
@@ -53,7 +68,9 @@ def brute_force_anchors(model, dataset, protos, valid):
 
 
 def test_anchors_are_true_nearest_and_become_real_features(tmp_path, data_root):
-    cfg = make_cfg(data_root, str(tmp_path / 'run'))
+    cfg = make_cfg(
+        data_root, str(tmp_path / 'run'), extra_hooks=[dict(type='RecordPrototypesHook')]
+    )
     runner = Runner.from_cfg(copy.deepcopy(cfg))
     runner.train()
     hook = anchor_hook(runner)
@@ -69,14 +86,21 @@ def test_anchors_are_true_nearest_and_become_real_features(tmp_path, data_root):
     for c in range(NUM_CLASSES):
         for i in hook.anchor_index[c].tolist():
             assert int(dataset.get_data_info(i)['gt_label']) == c
-    # after anchoring: p_ck = feature of its anchored image (computed with the weights at the
-    # start of the epoch), unchanged by SubCentroidUpdateHook during the epoch (mu = 1)
-    feats = embed_samples(model, dataset, hook.anchor_index.flatten().tolist())
-    final = runner.model.head.classifier.bank.prototypes
+    # after anchoring, p_ck = feature of its anchored image: at the end of training, under the
+    # final weights (refreshed before the checkpoint is written)
+    final = runner.model.head.classifier.bank.prototypes.clone()
+    feats = embed_samples(runner.model, dataset, hook.anchor_index.flatten().tolist())
     assert torch.allclose(final.flatten(0, 1), feats, atol=1e-6)
     assert runner.model.head.classifier.bank.momentum == 1.0
+    # ... and during the anchored epoch they were the features under the weights at its start
+    # (epoch 1), which SubCentroidUpdateHook (mu = 1) never moved
+    start = embed_samples(model, dataset, hook.anchor_index.flatten().tolist())
+    recorder = next(h for h in runner.hooks if isinstance(h, RecordPrototypesHook))
+    assert torch.allclose(recorder.last.flatten(0, 1), start, atol=1e-6)
+    assert not torch.allclose(start, feats, atol=1e-3)  # the weights did change
     ckpt = torch.load(osp.join(cfg.work_dir, 'epoch_2.pth'), weights_only=False)
     assert torch.equal(ckpt['subcentroid_anchors']['index'], hook.anchor_index)
+    assert torch.equal(ckpt['state_dict']['head.classifier.bank.prototypes'], final)
     assert 'subcentroid_anchors' not in torch.load(
         osp.join(cfg.work_dir, 'epoch_1.pth'), weights_only=False
     )
