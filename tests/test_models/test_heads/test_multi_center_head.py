@@ -324,3 +324,26 @@ def test_arcface_variant_takes_adaptive_margins(data):
     own = F.one_hot(y, C).bool()
     torch.testing.assert_close(after[~own], before[~own])
     torch.testing.assert_close(after[own], 64.0 * torch.cos(torch.acos(cos[own]) + 0.1))
+
+
+@pytest.mark.parametrize('head_type', ['MultiCenterClsHead', 'MultiCenterArcFaceClsHead',
+                                       'MultiCenterLSoftmaxClsHead'])  # fmt: skip
+def test_head_learns_separable_classes(head_type):
+    torch.manual_seed(0)
+    means = 3 * torch.randn(C, D)
+    y = torch.arange(C).repeat(16)
+    x = means[y] + torch.randn(len(y), D)
+    head = MODELS.build(
+        dict(type=head_type, num_classes=C, in_channels=D, noise_seed=0, std_scale=0.1)
+    )
+    optim = torch.optim.Adam(head.parameters(), lr=0.05)
+    samples = _samples(y)
+    log_var0 = head.log_var.detach().clone()
+    for _ in range(60):
+        optim.zero_grad()
+        sum(head.loss((x,), samples).values()).backward()
+        optim.step()
+    head.eval()
+    accuracy = (head((x,)).argmax(1) == y).float().mean()
+    assert accuracy == 1.0
+    assert not torch.allclose(head.log_var, log_var0)
