@@ -67,9 +67,6 @@ from .multicenter import (
     split_batch_point,
     subcenter_std,
 )
-from .own_class_similarity import check_labels, expand_valid, own_class_similarity
-from .sinkhorn import assign_from_transport, classwise_sinkhorn
-from .subcentroid_update import momentum_update, momentum_update_rows, subcentroid_statistics
 
 __all__ = [
     'additive_angular_margin',
