@@ -1,28 +1,14 @@
 """Round trips of ``tools/model_converters/dnc2mmseg.py`` on small ResNet and Swin checkpoints."""
 
-import importlib.util
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
+from conftest import load_script, run_tool
 
 import mmproto  # noqa: F401
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def _load_tool():
-    path = osp.join(ROOT, 'tools', 'model_converters', 'dnc2mmseg.py')
-    spec = importlib.util.spec_from_file_location('dnc2mmseg', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = load_script('tools/model_converters/dnc2mmseg.py')
 
 SWIN_ARCH = dict(embed_dims=16, depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4])
 
@@ -171,16 +157,11 @@ def test_wrong_or_missing_checkpoint(tmp_path):
 
 
 def test_cli_reports_error(tmp_path):
-    script = osp.join(ROOT, 'tools', 'model_converters', 'dnc2mmseg.py')
-    proc = subprocess.run(
-        [sys.executable, script, str(tmp_path / 'missing.pth'), str(tmp_path / 'out.pth')],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-    )
+    missing, out = str(tmp_path / 'missing.pth'), str(tmp_path / 'out.pth')
+    proc = run_tool(tmp_path, 'tools/model_converters/dnc2mmseg.py', missing, out, check=False)
     assert proc.returncode != 0
     assert 'error: checkpoint' in proc.stderr and 'does not exist' in proc.stderr
-    assert not (tmp_path / 'out.pth').exists()
+    assert not osp.exists(out)
 
 
 def test_mmproto_dnc_head_checkpoint(tmp_path, capsys):
@@ -194,6 +175,6 @@ def test_mmproto_dnc_head_checkpoint(tmp_path, capsys):
     assert set(kinds) == {k for k in model.state_dict() if k.startswith('head.')}
     assert set(kinds.values()) == {'sub-centroids', 'sub-centroid memory', 'head norm'}
     assert kinds['head.classifier.bank.prototypes'] == 'sub-centroids'
-    assert kinds['head.classifier.mask_norm.weight'] == 'head norm'
+    assert kinds['head.classifier.feat_norm.weight'] == 'head norm'
     assert len(report['loaded']) == len(model.backbone.state_dict())
     assert '[sub-centroids] head.classifier.bank.prototypes [6, 4, 512]' in capsys.readouterr().out

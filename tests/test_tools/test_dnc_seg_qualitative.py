@@ -1,26 +1,20 @@
 """``tools/analysis_tools/dnc_seg_qualitative.py`` writes image | GT | parametric | DNC panels."""
 
-import importlib.util
 import os.path as osp
 
 import numpy as np
 import pytest
 import torch
+from conftest import load_script
 from mmengine.config import Config
 from PIL import Image
 
 import mmproto  # noqa: F401
 from mmproto.testing import make_seg_folder, tiny_seg_runner_cfg, tiny_segmentor_cfg
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 def _tool():
-    path = osp.join(ROOT, 'tools', 'analysis_tools', 'dnc_seg_qualitative.py')
-    spec = importlib.util.spec_from_file_location('dnc_seg_qualitative', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis_tools/dnc_seg_qualitative.py')
 
 
 def _config_and_checkpoint(tmp_path, data_root, head, seed):
