@@ -55,7 +55,7 @@ class DNCVisualizer(UniversalVisualizer):
         images: Sequence[Sequence[Optional[np.ndarray]]],
         class_names: Sequence[str],
         captions: Optional[Sequence[Sequence[str]]] = None,
-        cell_inches: float = 1.1,
+        cell_inches: float = 0.85,
         show: bool = False,
         wait_time: float = 0,
         out_file: Optional[str] = None,
@@ -199,6 +199,6 @@ class DNCVisualizer(UniversalVisualizer):
         bars.set_xticks(xs)
         bars.set_xticklabels([str(c)[:14] for c in class_names], fontsize=6.5)
         bars.set_ylim(0, max(max(similarities) * 1.25, 1e-6))
-        bars.set_ylabel('normalised sim.', fontsize=6.5, labelpad=1)
+        bars.set_title('normalised similarity', fontsize=7)
         bars.tick_params(axis='y', labelsize=6)
         return self._finish(figure, show, wait_time, out_file, name, step)

@@ -6,7 +6,8 @@ Writes three kinds of PNG (plus the rule as text) to ``--out-dir``:
   (Fig. 3 top, Fig. 5);
 * ``rule_<class>.png`` / ``.txt``: the IF...THEN rule of a class (Eq. 9-10, Fig. 3 bottom);
 * ``explanation_<index>.png``: for a test image, the closest sub-centroid image of each of the
-  top-4 classes with normalised similarities (Fig. 4, 6).
+  top-4 classes with its cosine and the normalised similarity (the model's softmax over the
+  top-4 classes, i.e. over their scaled nearest-sub-centroid cosines) as bars (Fig. 4, 6).
 
 Sub-centroid images are the anchors saved by ``SubCentroidAnchorHook`` (Table 4 models); for a
 model trained without anchoring, each sub-centroid's nearest training image (cosine, same class)
@@ -221,8 +222,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         top = scores.topk(min(args.topk, num_classes)).indices.tolist()
         best_k = [int(sims_proto[t].argmax()) for t in top]
         cosines = [float(sims_proto[t, k]) for t, k in zip(top, best_k)]
-        shifted = [(1.0 + s) / 2.0 for s in cosines]  # cosine in [-1, 1] -> [0, 1]
-        normalised = [s / sum(shifted) for s in shifted]
+        # normalised on DNC's own scale: the softmax of its logits (its scaled nearest
+        # sub-centroid cosines) over the top classes
+        normalised = (scores[top] / scores[top].sum()).tolist()
         path = osp.join(args.out_dir, f'explanation_{qi}.png')
         vis.visualize_explanation(
             raw_image(test_set, qi),
