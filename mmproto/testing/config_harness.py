@@ -202,14 +202,18 @@ def _shrink_prototype_hooks(cfg: Config, work_dir: str) -> None:
             hook['embedding_file'] = path
 
 
+# keys under which dataset wrappers hold their datasets (QueryGalleryDataset: query, gallery)
+_WRAPPED_KEYS = ('dataset', 'datasets', 'query', 'gallery')
+
+
 def _leaf_datasets(dataset: Any) -> Iterator[Tuple[dict, str, Any]]:
     """``(parent, key, leaf)`` for every non-wrapper dataset config inside ``dataset``."""
     for node in _walk(dataset):
-        for key in ('dataset', 'datasets'):
+        for key in _WRAPPED_KEYS:
             child = node.get(key, None)
             children = child if isinstance(child, (list, tuple)) else [child]
             for i, sub in enumerate(children):
-                if isinstance(sub, dict) and 'dataset' not in sub and 'datasets' not in sub:
+                if isinstance(sub, dict) and not any(k in sub for k in _WRAPPED_KEYS):
                     yield node, key, (i if isinstance(child, (list, tuple)) else None)
 
 
@@ -247,16 +251,23 @@ def _num_classes(cfg: Config, leaf: dict) -> int:
     return 2
 
 
-def _tiny_cls_leaf(cfg: Config, leaf: dict, data: TinyData) -> dict:
-    num_classes = _num_classes(cfg, leaf)
-    data_root, ann_file = data.cls_ann_file(num_classes)
-    pipeline = deepcopy(list(leaf.get('pipeline', [])))
+def _with_image_loading(cfg: Config, pipeline: list) -> list:
+    """``pipeline`` starting with ``LoadImageFromFile`` (the tiny data are image files; e.g.
+    (Fashion-)MNIST pipelines start from in-memory arrays)."""
+    pipeline = deepcopy(list(pipeline))
     if not any('LoadImage' in str(t.get('type', '')) for t in pipeline):
         grey = len((cfg.get('data_preprocessor', None) or {}).get('mean', [0, 0, 0])) == 1
         load = dict(type='LoadImageFromFile')
         if grey:
             load['color_type'] = 'grayscale'
         pipeline.insert(0, load)
+    return pipeline
+
+
+def _tiny_cls_leaf(cfg: Config, leaf: dict, data: TinyData) -> dict:
+    num_classes = _num_classes(cfg, leaf)
+    data_root, ann_file = data.cls_ann_file(num_classes)
+    pipeline = _with_image_loading(cfg, leaf.get('pipeline', None) or [])
     return dict(
         type='mmpretrain.CustomDataset',
         data_root=data_root,
@@ -359,16 +370,25 @@ def shrink_config(cfg: Config, data: TinyData, work_dir: str) -> Config:
         for key in ('persistent_workers', 'prefetch_factor', 'pin_memory'):
             loader.pop(key, None)
         root = dict(dataset=loader.dataset)
+        wrapped = False
         for parent, key, index in list(_leaf_datasets(root)):
             leaf = parent[key] if index is None else parent[key][index]
             if scope == 'mmseg':
                 tiny = _tiny_seg_leaf(leaf, data)
             else:
                 tiny = _tiny_cls_leaf(cfg, leaf, data)
+                if not leaf.get('pipeline', None):
+                    # wrappers apply the pipeline to their leaf's data infos
+                    tiny['pipeline'] = []
+                    wrapped = True
             if index is None:
                 parent[key] = tiny
             else:
                 parent[key][index] = tiny
+        if wrapped:
+            for node in _walk(root['dataset']):
+                if node.get('pipeline', None):
+                    node['pipeline'] = _with_image_loading(cfg, node['pipeline'])
         loader.dataset = root['dataset']
         if factor < 1:
             _scale_sizes(loader.dataset, factor)
