@@ -206,6 +206,20 @@ def _shrink_prototype_hooks(cfg: Config, work_dir: str) -> None:
 _WRAPPED_KEYS = ('dataset', 'datasets', 'query', 'gallery')
 
 
+def _generate_class_mappings(cfg: Config, root: dict, work_dir: str) -> None:
+    """``CoarseLabelDataset(class_mapping_file=...)`` (ImageNet-127: a user-supplied file):
+    write a generated ``<fine index> <coarse index>`` mapping for the tiny data."""
+    for node in _walk(root):
+        if node.get('type') != 'CoarseLabelDataset' or not node.get('class_mapping_file'):
+            continue
+        num_fine = _num_classes(cfg, node.get('dataset', None) or {})
+        num_coarse = int(cfg.model.head.num_classes)
+        path = osp.join(work_dir, f'class_mapping_{num_fine}_{num_coarse}.txt')
+        with open(path, 'w') as f:
+            f.write('\n'.join(f'{i} {i % num_coarse}' for i in range(num_fine)) + '\n')
+        node['class_mapping_file'] = path
+
+
 def _leaf_datasets(dataset: Any) -> Iterator[Tuple[dict, str, Any]]:
     """``(parent, key, leaf)`` for every non-wrapper dataset config inside ``dataset``."""
     for node in _walk(dataset):
@@ -370,6 +384,7 @@ def shrink_config(cfg: Config, data: TinyData, work_dir: str) -> Config:
         for key in ('persistent_workers', 'prefetch_factor', 'pin_memory'):
             loader.pop(key, None)
         root = dict(dataset=loader.dataset)
+        _generate_class_mappings(cfg, root, work_dir)
         wrapped = False
         for parent, key, index in list(_leaf_datasets(root)):
             leaf = parent[key] if index is None else parent[key][index]
