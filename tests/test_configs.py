@@ -7,10 +7,12 @@ its model, train and val loops (datasets, samplers, evaluators), optimizer wrapp
 parameter schedulers (:func:`build_runner_parts`).
 
 Training (weight init, two optimizer steps with the config's hooks, one validation on two
-batches) then runs once per distinct *run signature*: the shrunk model, data preprocessor,
-train pipelines and custom hooks (:func:`run_signature`). The first config of a signature,
-in sorted path order, trains; later configs with the same signature (e.g. a schedule or
-dataset-path variant) are only built, and the test says which config trained for them.
+batches) then runs once per distinct *run signature*: the structure of the shrunk model, data
+preprocessor, train pipelines and custom hooks, i.e. every type / option string and flag, with
+numbers reduced to their sign (:func:`run_signature`). The first config of a signature, in
+sorted path order, trains; later configs with the same signature (a schedule, dataset size,
+depth, K or mu variant) are only built, and record which config trained for them
+(``user_properties['trained_by']`` in the junit report).
 """
 
 import math
@@ -83,3 +85,28 @@ def test_config_builds_and_trains(config, tiny_data, tmp_path, request):
     finally:
         close_runner(runner)
         del runner
+
+
+def test_run_signature_ignores_numbers_not_options():
+    def cfg(depth, num_classes, logit_norm, memory_size):
+        head = dict(type='DNCHead', num_classes=num_classes, logit_norm=logit_norm)
+        head['memory_size'] = memory_size
+        return Config(dict(model=dict(backbone=dict(type='ResNet', depth=depth), head=head)))
+
+    base = run_signature(cfg(50, 1000, 'layernorm', 256000))
+    assert run_signature(cfg(101, 10, 'layernorm', 12800)) == base
+    assert run_signature(cfg(50, 1000, 'temperature', 256000)) != base
+    assert run_signature(cfg(50, 1000, 'layernorm', 0)) != base
+
+
+def test_shrink_config(tiny_data, tmp_path):
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, 'dnc', 'dnc_resnet50_8xb32_in1k.py'))
+    cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint='https://x/y.pth')
+    small = shrink_config(cfg, tiny_data, str(tmp_path))
+    assert small.model.backbone.init_cfg is None
+    assert small.train_dataloader.batch_size == 2 and small.train_dataloader.num_workers == 0
+    pipeline = small.train_dataloader.dataset.pipeline
+    assert [t.get('scale') for t in pipeline if t['type'] == 'RandomResizedCrop'] == [32]
+    assert small.train_dataloader.dataset.type == 'mmpretrain.CustomDataset'
+    assert len(small.train_dataloader.dataset.metainfo['classes']) == 1000
+    assert small.default_hooks.checkpoint is None and small.load_from is None

@@ -12,16 +12,17 @@ Used by ``tests/test_configs.py``; works for every mmpretrain (classification) a
 - image sizes are scaled down (pipeline ``scale`` / ``crop_size`` / ``scales``, mmseg
   ``data_preprocessor.size``, slide-inference ``crop_size`` / ``stride``, backbone
   ``img_size``) so that the largest crop is 32 px (classification) or 64 px (segmentation);
-- batch size 2, ``num_workers=0``; weights that would be downloaded or read from a missing
-  file are dropped (``init_cfg`` of type ``Pretrained``, ``pretrained``, ``load_from``), no
-  checkpoints are saved;
+- batch size 2 (the last incomplete training batch dropped), ``num_workers=0``; weights
+  that would be downloaded or read from a missing file are dropped (``init_cfg`` of type
+  ``Pretrained``, ``pretrained``, ``load_from``), no checkpoints are saved;
 - a hook argument ``work_dirs/<config>/<file>.pth`` naming another config of the same folder
   (a run that consumes another run's output) gets the checkpoint of that config's own shrunk
   two-iteration run (:meth:`TinyData.checkpoint_of`, made once per session);
 - :func:`build_runner_parts` builds the Runner, the train / val loops (datasets, samplers,
   evaluators), the optimizer wrapper and the parameter schedulers, exactly as
-  ``Runner.train`` does, and caps both loops at two batches (an epoch of a bigger wrapped
-  dataset ends after two iterations; a smaller one runs as many epochs as needed);
+  ``Runner.train`` does with the config's schedule, and caps the run at two iterations (at
+  most two batches per epoch, training stops at the first epoch / iteration boundary after
+  two iterations, validation on two batches after each epoch or at iteration two);
   :func:`train_two_iterations` then runs ``Runner.train``: weight init, two optimizer
   steps with the config's hooks, one capped validation.
 """
@@ -29,7 +30,6 @@ Used by ``tests/test_configs.py``; works for every mmpretrain (classification) a
 import hashlib
 import inspect
 import json
-import math
 import os
 import os.path as osp
 import re
@@ -37,6 +37,8 @@ from copy import deepcopy
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from mmengine.config import Config, ConfigDict
+from mmengine.hooks import Hook
+from mmengine.runner import EpochBasedTrainLoop, Runner
 
 from mmproto.utils import config_scope
 
@@ -333,6 +335,8 @@ def shrink_config(cfg: Config, data: TinyData, work_dir: str) -> Config:
         loader = ConfigDict(deepcopy(loader.to_dict() if hasattr(loader, 'to_dict') else loader))
         loader.batch_size = BATCH_SIZE
         loader.num_workers = 0
+        if field == 'train_dataloader' and 'batch_sampler' not in loader:
+            loader.drop_last = True  # a last batch of one sample breaks BatchNorm1d
         for key in ('persistent_workers', 'prefetch_factor', 'pin_memory'):
             loader.pop(key, None)
         root = dict(dataset=loader.dataset)
@@ -371,8 +375,10 @@ def shrink_config(cfg: Config, data: TinyData, work_dir: str) -> Config:
 
 
 def run_signature(cfg: Config) -> str:
-    """What makes two shrunk configs train differently: model, data preprocessor, train
-    pipelines (of every leaf dataset) and custom hooks."""
+    """What makes two shrunk configs take different code paths in training: the model, data
+    preprocessor, train pipelines (of every leaf dataset) and custom hooks, with every number
+    reduced to its sign (depth 50 / 101, C = 10 / 1000, K = 4 / 10, mu = 0.99 / 0.999 run the
+    same code; 0 and negative values often switch a feature off and stay distinct)."""
     pipelines = []
     loader = cfg.get('train_dataloader', None) or {}
     for parent, key, index in _leaf_datasets(dict(dataset=loader.get('dataset', None))):
@@ -384,15 +390,18 @@ def run_signature(cfg: Config) -> str:
         pipelines=pipelines,
         custom_hooks=cfg.get('custom_hooks', None),
     )
-    text = json.dumps(_plain(parts), sort_keys=True, default=str)
+    text = json.dumps(_structure(parts), sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def _plain(node: Any) -> Any:
+def _structure(node: Any) -> Any:
+    """Plain containers, strings and booleans kept, numbers reduced to -1 / 0 / 1."""
     if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
+        return {str(k): _structure(v) for k, v in node.items()}
     if isinstance(node, (list, tuple)):
-        return [_plain(v) for v in node]
+        return [_structure(v) for v in node]
+    if isinstance(node, (int, float)) and not isinstance(node, bool):
+        return (node > 0) - (node < 0)
     return node
 
 
@@ -418,6 +427,22 @@ class _FirstBatches:
         return getattr(self._loader, name)
 
 
+class _StopAfter(Hook):
+    """Ends training at the first iteration / epoch boundary after ``n`` iterations."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        # runner.iter counts this iteration only after the after_train_iter hooks
+        if not isinstance(runner.train_loop, EpochBasedTrainLoop) and runner.iter + 1 >= self.n:
+            runner.train_loop.stop_training = True
+
+    def after_train_epoch(self, runner) -> None:
+        if runner.iter >= self.n:
+            runner.train_loop.stop_training = True
+
+
 def build_runner_parts(cfg: Config) -> Tuple[Any, Dict[str, int]]:
     """Build the Runner of a shrunk config with everything ``Runner.train`` builds before
     running (train / val loops with datasets, evaluators, optimizer wrapper, schedulers).
@@ -426,8 +451,6 @@ def build_runner_parts(cfg: Config) -> Tuple[Any, Dict[str, int]]:
         ``(runner, info)``; ``info`` holds the number of training batches of one epoch of
         the (wrapped) tiny dataset and the iterations the capped run will do.
     """
-    from mmengine.runner import EpochBasedTrainLoop, Runner
-
     runner = Runner.from_cfg(cfg)
     # build in Runner.train's order, with the config's schedule (schedulers read its length)
     loop = runner.build_train_loop(runner._train_loop)
@@ -439,23 +462,23 @@ def build_runner_parts(cfg: Config) -> Tuple[Any, Dict[str, int]]:
         runner._val_loop = runner.build_val_loop(runner._val_loop)
         runner._val_loop.dataloader = _FirstBatches(runner._val_loop.dataloader, ITERS)
 
-    # then cap the run: ITERS iterations, validation once at the end
+    # then cap the run at ITERS iterations, keeping the config's schedule (max_epochs /
+    # max_iters, which hooks and schedulers read): at most ITERS batches per epoch, validation
+    # after every epoch (iteration-based: at iteration ITERS), stop once ITERS are done
     batches = len(loop.dataloader)
     if batches == 0:
         raise RuntimeError('the tiny training set of this config yields no batch')
     if isinstance(loop, EpochBasedTrainLoop):
-        epochs = 1 if batches >= ITERS else math.ceil(ITERS / batches)
         loop.dataloader = _FirstBatches(loop.dataloader, ITERS)
-        loop._max_epochs = epochs
-        loop._max_iters = epochs * len(loop.dataloader)
-        interval = epochs
+        interval = 1
+        iters = min(ITERS, loop.max_epochs * len(loop.dataloader))
     else:
-        loop._max_iters = ITERS
         interval = ITERS
+        iters = min(ITERS, loop.max_iters)
     loop.val_begin = 1
     loop.val_interval = interval
     loop.dynamic_milestones, loop.dynamic_intervals = [0], [interval]
-    iters = loop.max_iters
+    runner.register_hook(_StopAfter(ITERS), priority='LOWEST')
     return runner, dict(batches_per_epoch=batches, iters=iters)
 
 
