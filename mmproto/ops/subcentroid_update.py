@@ -43,21 +43,33 @@ def subcentroid_statistics(
         sel = (labels >= 0) & (assign >= 0)
         if weight is not None:
             sel &= weight != 0
-        idx = sel.nonzero().squeeze(1)
-        flat = labels[idx] * num_subcentroids + assign[idx]
-        # bool weights only select samples (done above): no multiplication needed
-        w = None if weight is None or weight.dtype == torch.bool else weight[idx].float()
+        flat = labels * num_subcentroids + assign
+        w = None if weight is None or weight.dtype == torch.bool else weight.float()
         chunk_rows = chunk_rows or default_chunk_rows(dim)
-        for s in range(0, idx.numel(), chunk_rows):
-            rows, dest = idx[s : s + chunk_rows], flat[s : s + chunk_rows]
-            xs = x.index_select(0, rows).float()
+        idx = sel.nonzero().squeeze(1)
+        if 2 * idx.numel() >= x.shape[0]:
+            # most rows count (segmentation batches): add contiguous chunks of x in place
+            # (fp32 chunks are views, no gathered copy); the other rows go to a spare row
+            spare = num_classes * num_subcentroids
+            sums, counts = F.pad(sums, (0, 0, 0, 1)), F.pad(counts, (0, 1))
+            flat = torch.where(sel, flat, torch.full_like(flat, spare))
+            chunks = [(slice(s, s + chunk_rows), None) for s in range(0, x.shape[0], chunk_rows)]
+        else:  # few rows count (e.g. few correct samples): gather them
+            flat = flat[idx]
+            chunks = [(slice(s, s + chunk_rows), idx) for s in range(0, idx.numel(), chunk_rows)]
+        for part, rows in chunks:
+            xs = (x[part] if rows is None else x.index_select(0, rows[part])).float()
+            dest = flat[part]
             if w is None:
                 ws = torch.ones_like(dest, dtype=torch.float32)
             else:
-                ws = w[s : s + chunk_rows]
+                ws = w[part] if rows is None else w[rows[part]]
                 xs = xs * ws[:, None]
             sums.index_add_(0, dest, xs)
             counts.index_add_(0, dest, ws)
+        spare_rows = sums.shape[0] - num_classes * num_subcentroids
+        if spare_rows:
+            sums, counts = sums[:-spare_rows], counts[:-spare_rows]
         return sums.view(num_classes, num_subcentroids, dim), counts.view(
             num_classes, num_subcentroids
         )

@@ -209,8 +209,9 @@ class SubCentroidBank(nn.Module):
             x = all_gather_varlen(x)
             labels = all_gather_varlen(labels)
             correct = all_gather_varlen(correct.to(torch.uint8)).bool()
-        keep = labels >= 0
-        x, labels, correct = x[keep], labels[keep], correct[keep]
+        if self.memory is not None:  # only labelled samples enter the memory; without one,
+            keep = labels >= 0  # the ops skip label < 0 themselves (no copy of the batch)
+            x, labels, correct = x[keep], labels[keep], correct[keep]
         reduce = self._reducer()
 
         if self.memory is not None:
