@@ -14,17 +14,19 @@ SWIN_ARCH = dict(embed_dims=16, depths=[2, 2, 2, 2], num_heads=[1, 2, 2, 4])
 
 
 def _classifier(backbone: dict, head: dict):
+    from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
 
     torch.manual_seed(0)
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=backbone,
-            neck=dict(type='GlobalAveragePooling'),
-            head=head,
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # whatever earlier tests set
+        model = MODELS.build(
+            dict(
+                type='ImageClassifier',
+                backbone=backbone,
+                neck=dict(type='GlobalAveragePooling'),
+                head=head,
+            )
         )
-    )
     for p in model.parameters():  # non-trivial values (BN stats included below)
         p.data.normal_(0, 0.1)
     for name, buf in model.named_buffers():
@@ -55,10 +57,12 @@ def _dnc_official_head_keys(num_classes, dim, k=4):
 
 
 def _mmseg_backbone(cfg: dict, checkpoint: str):
+    from mmengine.registry import DefaultScope
     from mmseg.registry import MODELS
 
     cfg = dict(cfg, init_cfg=dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.'))
-    module = MODELS.build(cfg)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        module = MODELS.build(cfg)
     module.init_weights()
     module.eval()  # mmseg ResNet.train() returns None
     return module

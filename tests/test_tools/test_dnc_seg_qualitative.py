@@ -18,15 +18,15 @@ def _tool():
 
 
 def _config_and_checkpoint(tmp_path, data_root, head, seed):
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     from mmseg.registry import MODELS
 
-    init_default_scope('mmseg')
     cfg = Config(tiny_seg_runner_cfg(str(tmp_path / head), data_root, tiny_segmentor_cfg(head)))
     cfg_path = str(tmp_path / f'{head}.py')
     cfg.dump(cfg_path)
     torch.manual_seed(seed)
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = MODELS.build(cfg.model)
     meta = dict(dataset_meta=dict(classes=('a', 'b', 'c', 'd')))
     ckpt = str(tmp_path / f'{head}.pth')
     torch.save(dict(state_dict=model.state_dict(), meta=meta), ckpt)

@@ -167,12 +167,14 @@ def verify_against(backbone: Dict[str, torch.Tensor], backbone_cfg: dict) -> Lis
     Raises:
         ConversionError: unexpected keys, shape mismatches or other missing keys.
     """
+    from mmengine.registry import DefaultScope
     from mmseg.registry import MODELS
 
     cfg = dict(backbone_cfg)
     cfg.pop('init_cfg', None)
     cfg.pop('pretrained', None)
-    module = MODELS.build(cfg)
+    with DefaultScope.overwrite_default_scope('mmseg'):  # mmseg's ResNet, not mmpretrain's
+        module = MODELS.build(cfg)
     target = module.state_dict()
     unexpected = [k for k in backbone if k not in target]
     mismatched = [

@@ -6,7 +6,7 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 
 import mmproto  # noqa: F401
 
@@ -19,10 +19,10 @@ def _build(name, part, **overrides):
     from mmseg.registry import MODELS
 
     cfg = Config.fromfile(osp.join(CFG, name))
-    init_default_scope('mmseg')
     part_cfg = cfg.model[part]
     part_cfg.update(overrides)
-    return cfg, MODELS.build(part_cfg)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return cfg, MODELS.build(part_cfg)
 
 
 def _num_params(module):
