@@ -1,0 +1,40 @@
+"""Suite-wide fixtures: every test starts from the same global state."""
+
+import os
+
+import pytest
+import torch
+from mmengine.registry import DefaultScope
+
+from mmproto.testing.metafile_cache import cache_package_metafiles
+
+
+@pytest.fixture(autouse=True)
+def _isolated_default_scope():
+    """Undo any default scope a test sets (``init_default_scope``, a Runner).
+
+    mmengine keeps the current scope in a process-wide ``DefaultScope``; a
+    test that leaves ``mmpretrain`` current would otherwise make the next
+    test's ``MODELS.build`` look up mmseg heads in mmpretrain's registry.
+    """
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)
+
+
+@pytest.fixture(scope='session', autouse=True)
+def _metafiles_read_once():
+    """Config loading reads each package's metafiles once per session (not per base)."""
+    with cache_package_metafiles():
+        yield
+
+
+@pytest.fixture(scope='session', autouse=True)
+def _one_thread_per_xdist_worker():
+    """Under ``pytest -n N`` every worker is one process: one intra-op thread each, so that N
+    workers do not oversubscribe the cores (spawned DDP ranks and tool subprocesses keep their
+    own defaults)."""
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        torch.set_num_threads(1)
+    yield
