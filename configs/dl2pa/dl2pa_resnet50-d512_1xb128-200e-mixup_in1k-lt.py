@@ -1,32 +1,4 @@
 # DL2PA (ours) on ImageNet-LT: ResNet-50 -> Linear to d=512 -> BN + l2, DR loss, Mixup 1.0
-_base_ = [
-    'mmpretrain::_base_/models/resnet50.py',
-    './_base_/datasets/imagenet_lt_bs128.py',
-    './_base_/schedules/longtail_200e.py',
-    './_base_/default_runtime.py',
-]
+_base_ = ['./dl2pa_resnet50-d4096_1xb128-200e-mixup_in1k-lt.py']
 
-model = dict(
-    neck=dict(
-        _delete_=True,
-        type='LinearNeck',
-        in_channels=2048,
-        out_channels=512,
-        gap_dim=2,
-        norm_cfg=None,
-    ),
-    head=dict(
-        _delete_=True,
-        type='HypersphericalHead',
-        num_classes=1000,
-        in_channels=512,
-        norm_cfg=dict(type='BN1d'),
-        dynamic_assignment=True,
-        loss=dict(type='PrototypeRegressionLoss', mode='dr'),
-    ),
-    train_cfg=dict(augments=dict(type='Mixup', alpha=1.0)),
-)
-custom_hooks = [
-    dict(type='PrototypePrecomputeHook', method='uniformity', seed=0),
-    dict(type='LabelPrototypeAssignmentHook', updates_per_epoch=1),
-]
+model = dict(neck=dict(out_channels=512), head=dict(in_channels=512))

@@ -1,34 +1,16 @@
 # Long-tailed CIFAR100 (exponential profile, imbalance_factor = n_min / n_max; the leaf
 # configs set 0.005 / 0.01 / 0.02); balanced test split. DL2PA supplement 7.2.
-data_preprocessor = dict(
-    num_classes=100, mean=[129.304, 124.07, 112.434], std=[68.17, 65.392, 70.418], to_rgb=False
-)
-train_pipeline = [
-    dict(type='RandomCrop', crop_size=32, padding=4),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='PackInputs'),
-]
+_base_ = ['mmpretrain::_base_/datasets/cifar100_bs16.py']
+
 train_dataloader = dict(
     batch_size=128,
     num_workers=4,
     dataset=dict(
+        _delete_=True,
         type='LongTailDataset',
         imbalance_factor=0.01,
-        dataset=dict(
-            type='CIFAR100', data_root='data/cifar100', split='train', pipeline=train_pipeline
-        ),
+        dataset={{_base_.train_dataloader.dataset}},
     ),
-    sampler=dict(type='DefaultSampler', shuffle=True),
 )
-val_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
-    dataset=dict(type='CIFAR100', data_root='data/cifar100', split='test', pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1,))
+val_dataloader = dict(batch_size=128, num_workers=4)
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator
