@@ -1,8 +1,10 @@
 # Long-tailed STL10 (exponential profile, imbalance_factor = n_min / n_max; the leaf
 # configs set 0.005 / 0.01 / 0.02); balanced test split. DL2PA supplement 7.2.
-data_preprocessor = dict(
-    num_classes=10, mean=[113.91, 112.15, 103.69], std=[66.4, 65.41, 68.53], to_rgb=False
-)
+# The CIFAR10-LT recipe with STL10's images resized to 32 x 32 and its statistics.
+_base_ = ['./cifar10_lt_bs128.py']
+
+dataset_type = 'STL10'
+data_preprocessor = dict(mean=[113.91, 112.15, 103.69], std=[66.4, 65.41, 68.53])
 train_pipeline = [
     dict(type='Resize', scale=(32, 32)),
     dict(type='RandomCrop', crop_size=32, padding=4),
@@ -14,21 +16,7 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
-    dataset=dict(
-        type='LongTailDataset',
-        imbalance_factor=0.01,
-        dataset=dict(type='STL10', data_root='data/stl10', split='train', pipeline=train_pipeline),
-    ),
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(dataset=dict(type='STL10', data_root='data/stl10', pipeline=train_pipeline))
 )
-val_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
-    dataset=dict(type='STL10', data_root='data/stl10', split='test', pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1,))
+val_dataloader = dict(dataset=dict(type='STL10', data_root='data/stl10', pipeline=test_pipeline))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator
