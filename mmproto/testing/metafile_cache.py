@@ -15,6 +15,9 @@ from typing import Dict, Iterator
 import mmengine.config.utils as cfg_utils
 from mmengine.fileio import load
 
+# mmengine's own lookup, kept before any patching (for comparisons and for restoring)
+mmengine_cfg_metainfo = cfg_utils._get_cfg_metainfo
+
 
 @functools.lru_cache(maxsize=None)
 def _metafile_index(package_path: str) -> Dict[str, dict]:
@@ -41,9 +44,8 @@ def cached_cfg_metainfo(package_path: str, cfg_path: str) -> dict:
 @contextmanager
 def cache_package_metafiles() -> Iterator[None]:
     """Within the block, ``Config.fromfile`` reads each package's metafiles once."""
-    original = cfg_utils._get_cfg_metainfo
     cfg_utils._get_cfg_metainfo = cached_cfg_metainfo
     try:
         yield
     finally:
-        cfg_utils._get_cfg_metainfo = original
+        cfg_utils._get_cfg_metainfo = mmengine_cfg_metainfo
