@@ -5,7 +5,8 @@ Usage (one process; several with ``tools/dist_test.sh CONFIG CHECKPOINT GPUS``):
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE_OR_DIR] [--amp]
         [--tta] [--show-dir DIR] [--cfg-options key=value ...] [--launcher ...]
 
-Checkpoints are unpickled (``weights_only=False``): load only files you trust.
+Checkpoints load with torch's weights-only unpickler and the types mmengine checkpoints hold;
+anything else is refused unless ``--trust-checkpoint`` is given.
 """
 
 import mmproto  # noqa: F401  (compat shims before any mmpretrain / mmseg import)
@@ -21,6 +22,8 @@ from mmengine.evaluator import DumpResults
 
 from mmproto.utils import (
     add_launch_args,
+    add_trust_arg,
+    apply_trust,
     build_runner,
     check_dataset_files,
     config_scope,
@@ -61,6 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '(classification)',
     )
     add_launch_args(parser)
+    add_trust_arg(parser)
     args = parser.parse_args(argv)
     export_local_rank(args)
     if args.out is None and args.out_item is not None:
@@ -130,6 +134,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.test_dataloader = loader
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    apply_trust(cfg, args)
     return cfg
 
 

@@ -2,7 +2,7 @@
 
 Usage (one process; several with ``tools/dist_train.sh CONFIG GPUS``)::
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--trust-checkpoint]
         [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 
@@ -20,6 +20,8 @@ from mmengine.logging import print_log
 
 from mmproto.utils import (
     add_launch_args,
+    add_trust_arg,
+    apply_trust,
     build_runner,
     check_dataset_files,
     config_scope,
@@ -38,8 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=str,
         const='auto',
         help='resume from this checkpoint; without a path, from the latest checkpoint in the '
-        'work dir. Checkpoints are unpickled (weights_only=False): resume only from files '
-        'you trust.',
+        'work dir. Only tensors and the types mmengine resume files hold are unpickled '
+        '(see --trust-checkpoint).',
     )
     parser.add_argument(
         '--amp', action='store_true', help='enable automatic-mixed-precision training'
@@ -61,6 +63,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='disable persistent_workers in the dataloaders',
     )
     add_launch_args(parser)
+    add_trust_arg(parser)
     args = parser.parse_args(argv)
     export_local_rank(args)
     return args
@@ -133,6 +136,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     set_dataloader_defaults(cfg, args)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    apply_trust(cfg, args)
     return cfg
 
 

@@ -1,5 +1,16 @@
+from .checkpoint import (
+    UntrustedCheckpointError,
+    add_trust_arg,
+    apply_trust,
+    check_runner_shapes,
+    checkpoint_safe_globals,
+    checkpoints_trusted,
+    load_local_checkpoint,
+    register_safe_loader,
+    trust_checkpoints,
+)
 from .compat import apply_all as apply_compat_shims
-from .compat import install_mmcv_ext_stub, patch_checkpoint_loader
+from .compat import install_mmcv_ext_stub
 from .data_check import check_dataset_files
 from .launch import (
     add_launch_args,
@@ -19,7 +30,15 @@ __all__ = [
     'config_scope',
     'export_local_rank',
     'install_mmcv_ext_stub',
-    'patch_checkpoint_loader',
+    'register_safe_loader',
+    'load_local_checkpoint',
+    'checkpoint_safe_globals',
+    'check_runner_shapes',
+    'checkpoints_trusted',
+    'trust_checkpoints',
+    'add_trust_arg',
+    'apply_trust',
+    'UntrustedCheckpointError',
     'set_torch_threads',
     'set_work_dir',
     'setup_cpu_distributed',

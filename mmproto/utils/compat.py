@@ -4,16 +4,18 @@
    ``mmcv.ops`` at import time. A lazy stand-in lets everything import; only a call of a
    compiled op (deformable conv, PSAMask, CARAFE, nms, ...) fails, with a clear message.
    Nothing is installed when a real ``mmcv._ext`` exists (full mmcv build).
-2. torch >= 2.6 loads checkpoints with ``weights_only=True``; mmengine 0.10.x resume files
-   hold pickled objects (``HistoryBuffer``, numpy scalars). The local checkpoint loader is
-   re-registered to pass ``weights_only=False``. This executes pickles: load only
-   checkpoints you trust.
+2. torch >= 2.6 loads checkpoints with ``weights_only=True``, which refuses mmengine 0.10.x
+   resume files (``HistoryBuffer``, numpy scalars). mmengine's local checkpoint loader is
+   replaced by :func:`mmproto.utils.checkpoint.load_local_checkpoint`: still weights-only,
+   with an allow-list of exactly those types; nothing else is unpickled unless trusted.
 """
 
 import importlib
 import importlib.machinery
 import sys
 import types
+
+from .checkpoint import register_safe_loader
 
 _MISSING_OP_MSG = (
     'mmcv compiled op "{name}" is not available: this environment has mmcv-lite (no compiled '
@@ -61,22 +63,6 @@ def install_mmcv_ext_stub() -> bool:
     return True
 
 
-def patch_checkpoint_loader() -> None:
-    """Make mmengine's local checkpoint loader work with torch >= 2.6 (``weights_only``)."""
-    import torch
-    from mmengine.runner.checkpoint import CheckpointLoader
-
-    def load_from_local(filename: str, map_location=None):
-        import os.path as osp
-
-        filename = osp.expanduser(filename)
-        if not osp.isfile(filename):
-            raise FileNotFoundError(f'{filename} can not be found.')
-        return torch.load(filename, map_location=map_location, weights_only=False)
-
-    CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
-
-
 def apply_all() -> None:
     install_mmcv_ext_stub()
-    patch_checkpoint_loader()
+    register_safe_loader()

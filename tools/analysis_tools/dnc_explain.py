@@ -30,6 +30,8 @@ import torch
 import mmproto  # noqa: F401  (compat shims, registries)  # isort: skip
 from mmengine.config import Config, DictAction
 
+from mmproto.utils import add_trust_arg, apply_trust
+
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Explain a DNC classifier with training images')
@@ -57,7 +59,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. train_dataloader.batch_size=64',
     )  # fmt: skip
-    return parser.parse_args(argv)
+    add_trust_arg(parser)
+    args = parser.parse_args(argv)
+    apply_trust(args=args)
+    return args
 
 
 def raw_image(dataset, index: int) -> np.ndarray:

@@ -29,6 +29,12 @@ from typing import Dict, List, Optional, Tuple
 import torch
 
 import mmproto  # noqa: F401  (compat shims + registries before mmseg.models)
+from mmproto.utils import (
+    UntrustedCheckpointError,
+    add_trust_arg,
+    apply_trust,
+    load_local_checkpoint,
+)
 
 # (pattern on the key inside ``head.``, what it is): the report groups dropped keys this way.
 HEAD_KEY_KINDS = (
@@ -59,7 +65,7 @@ def load_state_dict_from(path: str) -> Dict[str, torch.Tensor]:
             f'checkpoint {path!r} does not exist: pass an ImageNet checkpoint of mmpretrain or of '
             'an mmproto DNC config (e.g. work_dirs/dnc_resnet101_8xb32_in1k/epoch_100.pth)'
         )
-    ckpt = torch.load(path, map_location='cpu', weights_only=False)
+    ckpt = load_local_checkpoint(path, map_location='cpu')
     if not isinstance(ckpt, dict):
         raise ConversionError(f'{path!r} holds a {type(ckpt).__name__}, not a checkpoint dict')
     state = ckpt.get('state_dict', ckpt.get('model', ckpt))
@@ -250,14 +256,17 @@ def parse_args():
     parser.add_argument(
         '--config', help='segmentation config whose model.backbone the weights must fit'
     )
-    return parser.parse_args()
+    add_trust_arg(parser)
+    args = parser.parse_args()
+    apply_trust(args=args)
+    return args
 
 
 def main() -> None:
     args = parse_args()
     try:
         convert(args.src, args.dst, args.config)
-    except (ConversionError, FileNotFoundError) as err:
+    except (ConversionError, FileNotFoundError, UntrustedCheckpointError) as err:
         raise SystemExit(f'error: {err}') from None
 
 

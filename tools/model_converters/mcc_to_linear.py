@@ -8,6 +8,7 @@ the same head built with ``deploy=True``. Optimizer and scheduler state are drop
 
 Usage:
     python tools/model_converters/mcc_to_linear.py IN.pth OUT.pth [--no-zero-bias]
+        [--trust-checkpoint]
 """
 
 import argparse
@@ -15,6 +16,13 @@ from collections import OrderedDict
 from typing import Dict, List, Tuple
 
 import torch
+
+from mmproto.utils import (
+    UntrustedCheckpointError,
+    add_trust_arg,
+    apply_trust,
+    load_local_checkpoint,
+)
 
 TRAIN_ONLY = ('log_var', 'noise_seed', 'num_steps')
 STATE_KEYS = ('state_dict', 'ema_state_dict')
@@ -59,8 +67,13 @@ def main() -> None:
         action='store_true',
         help='do not add a zero fc.bias (for a deploy=True head built with bias=False)',
     )
+    add_trust_arg(parser)
     args = parser.parse_args()
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
+    apply_trust(args=args)
+    try:
+        checkpoint = load_local_checkpoint(args.src, map_location='cpu')
+    except UntrustedCheckpointError as err:
+        raise SystemExit(f'error: {err}') from None
     _, removed = convert_state_dict(checkpoint.get('state_dict', checkpoint))
     torch.save(convert_checkpoint(checkpoint, zero_bias=not args.no_zero_bias), args.dst)
     print(f'removed {len(removed)} training-only tensors: {", ".join(removed)}')

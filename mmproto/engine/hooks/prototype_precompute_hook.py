@@ -12,6 +12,7 @@ from torch import Tensor
 
 from mmproto.models.heads.fixed_prototype_head import FixedPrototypeHead
 from mmproto.ops import prototypes as P
+from mmproto.utils.checkpoint import load_local_checkpoint
 
 from .utils import get_head
 
@@ -173,7 +174,7 @@ class PrototypePrecomputeHook(Hook):
             raise FileNotFoundError(
                 f'PrototypePrecomputeHook.checkpoint={self.checkpoint!r} not found'
             )
-        ckpt = torch.load(self.checkpoint, map_location='cpu', weights_only=False)
+        ckpt = load_local_checkpoint(self.checkpoint, map_location='cpu')
         state = ckpt.get('state_dict', ckpt)
         if self.checkpoint_key not in state:
             raise KeyError(

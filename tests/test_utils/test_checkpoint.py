@@ -1,0 +1,168 @@
+"""Safe checkpoint loading: resume files of every method load, a malicious pickle is refused."""
+
+import os
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import Runner, load_checkpoint
+
+import mmproto  # noqa: F401  (registers the safe loader)
+from mmproto.testing import (
+    make_cls_folder,
+    make_seg_folder,
+    tiny_cls_cfg,
+    tiny_seg_runner_cfg,
+)
+from mmproto.utils.checkpoint import (
+    TRUST_ENV,
+    UntrustedCheckpointError,
+    apply_trust,
+    checkpoint_safe_globals,
+    load_local_checkpoint,
+)
+
+
+class _CreatesFile:
+    """Unpickling this runs ``touch <path>``."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.path}',))
+
+
+def save_malicious(path, marker, state_dict=None) -> str:
+    """A checkpoint whose pickle would create ``marker``."""
+    torch.save(dict(state_dict=state_dict or {}, meta={}, payload=_CreatesFile(marker)), path)
+    return str(path)
+
+
+@pytest.fixture
+def untrusted(monkeypatch):
+    monkeypatch.delenv(TRUST_ENV, raising=False)
+
+
+def _allowed_names():
+    return {
+        g[1] if isinstance(g, tuple) else f'{g.__module__}.{g.__qualname__}'
+        for g in checkpoint_safe_globals()
+    }
+
+
+def test_load_checkpoint_refuses_code(tmp_path, untrusted):
+    marker = tmp_path / 'created'
+    ckpt = save_malicious(tmp_path / 'evil.pth', marker)
+    with pytest.raises(UntrustedCheckpointError, match=r'system.*--trust-checkpoint'):
+        load_checkpoint(torch.nn.Linear(2, 2), ckpt, map_location='cpu')
+    assert not marker.exists()
+
+
+class _Getattr:
+    def __init__(self, obj, name):
+        self.obj, self.name = obj, name
+
+    def __reduce__(self):
+        return (getattr, (self.obj, self.name))
+
+
+@pytest.mark.parametrize(
+    'obj,name,named',
+    [(HistoryBuffer, '__init__', "getattr.*'__init__'"), (torch.nn.Linear, 'forward', 'Linear')],
+)
+def test_getattr_beyond_history_buffer_methods_is_refused(tmp_path, untrusted, obj, name, named):
+    path = tmp_path / 'getattr.pth'
+    torch.save(dict(x=_Getattr(obj, name)), path)
+    with pytest.raises(UntrustedCheckpointError, match=rf'{named}.*--trust-checkpoint'):
+        load_local_checkpoint(str(path))
+
+
+def test_trust_switch_loads_it(tmp_path, monkeypatch):
+    marker = tmp_path / 'created'
+    ckpt = save_malicious(tmp_path / 'evil.pth', marker)
+    monkeypatch.setenv(TRUST_ENV, '1')
+    load_checkpoint(torch.nn.Linear(2, 2), ckpt, map_location='cpu')
+    assert marker.exists()
+
+
+def test_apply_trust_is_off_by_default(untrusted):
+    cfg = Config(dict(model=dict()))
+    assert apply_trust(cfg, None) is False
+    assert os.environ.get(TRUST_ENV) is None
+    cfg.trust_checkpoint = True
+    assert apply_trust(cfg, None) is True
+    assert os.environ[TRUST_ENV] == '1'
+
+
+@pytest.fixture(scope='module')
+def cls_root(tmp_path_factory):
+    return make_cls_folder(str(tmp_path_factory.mktemp('cls')), num_classes=3, per_class=4)
+
+
+@pytest.mark.parametrize('resume', [False, True])
+def test_runner_load_from_and_resume_refuse_code(tmp_path, cls_root, untrusted, resume):
+    marker = tmp_path / 'created'
+    ckpt = save_malicious(tmp_path / 'evil.pth', marker)
+    head = dict(type='LinearClsHead', num_classes=3, in_channels=64)
+    cfg = tiny_cls_cfg(cls_root, str(tmp_path / 'work'), head, max_epochs=1)
+    cfg.update(load_from=ckpt, resume=resume)
+    runner = Runner.from_cfg(Config(cfg))
+    with pytest.raises(UntrustedCheckpointError, match='posix.system|nt.system'):
+        runner.load_or_resume()
+    assert not marker.exists()
+
+
+SCHEDULERS = [
+    dict(type='LinearLR', start_factor=0.5, by_epoch=False, begin=0, end=2),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=2, end=6, T_max=4),
+]
+
+
+def _method_cfgs(root, work):
+    hooks = dict(
+        dnc=[dict(type='SubCentroidUpdateHook')],
+        dl2pa=[
+            dict(type='PrototypePrecomputeHook', iters=5, cache_dir=osp.join(work, 'protos')),
+            dict(type='LabelPrototypeAssignmentHook', updates_per_epoch=2),
+        ],
+        mcc=[dict(type='EMAHook')],
+    )
+    heads = dict(
+        dnc=dict(type='DNCHead', num_classes=3, in_channels=64, num_subcentroids=2),
+        dl2pa=dict(type='HypersphericalHead', num_classes=3, in_channels=64),
+        mcc=dict(type='MultiCenterClsHead', num_classes=3, in_channels=64),
+    )
+    for name, head in heads.items():
+        cfg = tiny_cls_cfg(root, osp.join(work, name), head, hooks[name], max_epochs=1)
+        cfg.param_scheduler = SCHEDULERS
+        yield name, cfg, osp.join(work, name, 'epoch_1.pth')
+
+
+def test_resume_files_of_every_method_load(tmp_path, cls_root, untrusted):
+    seg_root = make_seg_folder(str(tmp_path / 'seg'), num_classes=4, size=32)
+    seg = tiny_seg_runner_cfg(str(tmp_path / 'dnc_seg'), seg_root, max_iters=2)
+    seg['param_scheduler'] = SCHEDULERS
+    runs = [
+        *_method_cfgs(cls_root, str(tmp_path)),
+        ('dnc_seg', seg, seg['work_dir'] + '/iter_2.pth'),
+    ]
+    allowed = _allowed_names()
+    for name, cfg, ckpt in runs:
+        cfg['experiment_name'] = f'{tmp_path.name}_{name}'  # one mmengine scope / logger each
+        Runner.from_cfg(Config(cfg)).train()
+        unsafe = set(torch.serialization.get_unsafe_globals_in_checkpoint(ckpt))
+        assert unsafe <= allowed, (name, unsafe - allowed)
+        assert 'mmengine.logging.history_buffer.HistoryBuffer' in unsafe, name
+        safe = load_local_checkpoint(ckpt, map_location='cpu')
+        full = torch.load(ckpt, map_location='cpu', weights_only=False)
+        assert set(safe) == set(full) >= {'state_dict', 'optimizer', 'param_schedulers'}, name
+        for key, value in full['state_dict'].items():
+            assert torch.equal(safe['state_dict'][key], value), (name, key)
+        assert safe['param_schedulers'] == full['param_schedulers'], name
+        buffers = safe['message_hub']['log_scalars']
+        for key, buf in full['message_hub']['log_scalars'].items():
+            assert buffers[key].mean() == buf.mean(), (name, key)
+            assert buffers[key].max() == buf.max(), (name, key)
