@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from mmproto.models.utils import SubCentroidClassifier
+from mmproto.models.utils import ShapeCheckMixin, SubCentroidClassifier
 
 
 def _without_conv_seg_override(init_cfg):
@@ -29,7 +29,7 @@ def _without_conv_seg_override(init_cfg):
     return kept or None
 
 
-class DNCDecodeHeadMixin:
+class DNCDecodeHeadMixin(ShapeCheckMixin):
     """Mixin placed before an mmseg decode head (``class DNCFCNHead(DNCDecodeHeadMixin,
     FCNHead)``) to make it the pixel-wise DNC classifier of DNC §4.2.
 

@@ -8,7 +8,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
-from mmproto.models.utils import SubCentroidClassifier
+from mmproto.models.utils import ShapeCheckMixin, SubCentroidClassifier
 
 # official DNC checkpoint keys (relative to the head) -> keys of this head
 OFFICIAL_KEYS = {
@@ -21,7 +21,7 @@ OFFICIAL_KEYS = {
 
 
 @MODELS.register_module()
-class DNCHead(ClsHead):
+class DNCHead(ShapeCheckMixin, ClsHead):
     """Deep Nearest Centroids head: nearest sub-centroid classification (Eq. 4, 7, DNC).
 
     Replaces the linear layer of any mmpretrain classifier: the pooled feature is embedded

@@ -8,10 +8,11 @@ from mmcv.cnn import build_norm_layer
 from mmpretrain.models.heads import ClsHead
 from torch import Tensor
 
+from mmproto.models.utils.shape_check import ShapeCheckMixin
 from mmproto.ops.prototypes import check_prototypes
 
 
-class FixedPrototypeHead(ClsHead):
+class FixedPrototypeHead(ShapeCheckMixin, ClsHead):
     """Base of the DL2PA heads: fixed prototypes ``W`` and an assignment ``A`` as buffers.
 
     Buffers (persistent, allocated at full shape): ``prototypes`` ``(C, d)`` unit rows (filled by

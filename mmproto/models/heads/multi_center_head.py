@@ -17,6 +17,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
+from mmproto.models.utils.shape_check import ShapeCheckMixin
 from mmproto.ops import (
     check_label_weights,
     check_num_subcenters,
@@ -41,7 +42,7 @@ def _mix_seed(seed: int, step: int, rank: int) -> int:
     return (z ^ (z >> 31)) >> 1
 
 
-class MultiCenterMixin:
+class MultiCenterMixin(ShapeCheckMixin):
     """Training path of the multi-center classifier, shared by the linear, ArcFace and L-Softmax
     heads. The host class (a ``ClsHead``) provides ``num_classes``, ``loss_module``,
     ``pre_logits``, :meth:`class_centers` and :meth:`group_logits` and calls

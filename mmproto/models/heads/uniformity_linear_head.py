@@ -7,11 +7,12 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
+from mmproto.models.utils.shape_check import ShapeCheckMixin
 from mmproto.ops.uniformity import uniformity_loss
 
 
 @MODELS.register_module()
-class UniformityLinearClsHead(LinearClsHead):
+class UniformityLinearClsHead(ShapeCheckMixin, LinearClsHead):
     """``LinearClsHead`` whose loss adds ``uniformity_weight * L_uni(W)`` (Eq. 4, t=``t``).
 
     ``W`` are the learnable class prototypes (rows of ``fc.weight``). Paper: λ = 1e-2.

@@ -1,12 +1,22 @@
 from .class_mean_ema import ClassMeanEMA, class_scatter_mean
 from .dist import all_gather_varlen, all_reduce_sum, broadcast_
 from .feature_memory import FeatureMemory
+from .shape_check import (
+    CheckpointShapeError,
+    ShapeCheckMixin,
+    check_local_shapes,
+    enable_shape_check,
+)
 from .split_batch_augment import SplitBatchAugment
 from .subcentroid_bank import SubCentroidBank
 from .subcentroid_classifier import SubCentroidClassifier
 from .subcentroid_update_mixin import SubCentroidUpdateMixin
 
 __all__ = [
+    'CheckpointShapeError',
+    'ShapeCheckMixin',
+    'check_local_shapes',
+    'enable_shape_check',
     'FeatureMemory',
     'SplitBatchAugment',
     'SubCentroidBank',
