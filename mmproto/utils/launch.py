@@ -93,8 +93,9 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     Reads the launcher's environment (``pytorch``: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
     as set by torchrun; ``slurm``: SLURM_PROCID, SLURM_NTASKS, SLURM_NODELIST; ``mpi``:
     OMPI_COMM_WORLD_*), initialises ``torch.distributed`` with the gloo backend (timeout from
-    ``cfg.env_cfg.dist_cfg.timeout`` when set) and sets ``cfg.model_wrapper_cfg`` so that
-    DistributedDataParallel gets ``device_ids=None``.
+    ``cfg.env_cfg.dist_cfg.timeout`` when set), records the backend in
+    ``cfg.env_cfg.dist_cfg.backend`` (what the logs print) and sets ``cfg.model_wrapper_cfg``
+    so that DistributedDataParallel gets ``device_ids=None``.
 
     Returns:
         bool: True if this call set up CPU distributed training; False when nothing was
@@ -127,6 +128,12 @@ def setup_cpu_distributed(cfg: Config) -> bool:
             world_size=int(os.environ['WORLD_SIZE']),
             **kwargs,
         )
+    # the config dump and mmengine's "Runtime environment" log print env_cfg.dist_cfg: show
+    # the backend this process group really uses, not the config's (CUDA) default
+    env_cfg = ConfigDict(cfg.get('env_cfg', None) or {})
+    env_cfg.dist_cfg = ConfigDict(env_cfg.get('dist_cfg', None) or {})
+    env_cfg.dist_cfg.backend = torch_dist.get_backend()
+    cfg.env_cfg = env_cfg
     wrapper = ConfigDict(cfg.get('model_wrapper_cfg', None) or {})
     wrapper.setdefault('type', 'MMDistributedDataParallel')
     wrapper.setdefault('broadcast_buffers', False)
@@ -151,13 +158,19 @@ def set_torch_threads(cfg: Config) -> Optional[int]:
 
 def build_runner(cfg: Config):
     """Build the Runner of ``cfg`` (``runner_type`` from the config's scope if given), after
-    :func:`setup_cpu_distributed` and :func:`set_torch_threads`."""
+    :func:`setup_cpu_distributed` and :func:`set_torch_threads`; checkpoint entries of
+    another shape than the model's are refused (:func:`check_runner_shapes`)."""
     from mmengine.registry import RUNNERS, init_default_scope
     from mmengine.runner import Runner
+
+    from .checkpoint import check_runner_shapes
 
     setup_cpu_distributed(cfg)
     set_torch_threads(cfg)
     if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
-    init_default_scope(config_scope(cfg))  # the custom runner may live in mmseg's RUNNERS
-    return RUNNERS.build(cfg)
+        runner = Runner.from_cfg(cfg)
+    else:
+        init_default_scope(config_scope(cfg))  # the custom runner may live in mmseg's RUNNERS
+        runner = RUNNERS.build(cfg)
+    check_runner_shapes(runner)
+    return runner
