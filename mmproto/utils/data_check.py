@@ -2,8 +2,10 @@
 
 mmpretrain's ``MNIST`` / ``FashionMNIST`` look for the four un-gzipped idx files in their
 root and otherwise try to download them (impossible offline) or report only that the
-dataset is missing. ``tools/train.py`` and ``tools/test.py`` call :func:`check_dataset_files`
-before building the Runner, so the user learns how to get the data instead.
+dataset is missing; an mmseg dataset (``data_prefix`` with ``img_path`` / ``seg_map_path``)
+ends in a raw ``FileNotFoundError`` deep inside its file listing. ``tools/train.py`` and
+``tools/test.py`` call :func:`check_dataset_files` before building the Runner, so the user
+learns how to get the data instead.
 """
 
 import os.path as osp
@@ -31,6 +33,13 @@ HOW_TO_GET = {
     ),
 }
 
+SEG_HOW_TO_GET = (
+    "mmseg datasets are not downloaded automatically: prepare {type} as mmseg's dataset guide "
+    'says (https://mmsegmentation.readthedocs.io/en/latest/user_guides/2_dataset_prepare.html)'
+    ' so that {root} holds it, or point the config at your copy:\n'
+    '    --cfg-options {field}.dataset.data_root=/path/to/{type}'
+)
+
 
 def _iter_datasets(dataset_cfg) -> Iterator[dict]:
     """The dataset config and every dataset it wraps (``dataset=`` / ``datasets=[...]``)."""
@@ -51,17 +60,40 @@ def _idx_root(dataset_cfg: dict) -> str:
     return osp.join(data_root, prefix) if data_root else prefix
 
 
+def _missing_seg_files(dataset_cfg: dict) -> list:
+    """The image / annotation folders and ann_file of an mmseg dataset that do not exist."""
+    prefix = dataset_cfg.get('data_prefix', None)
+    if not isinstance(prefix, dict) or 'seg_map_path' not in prefix:
+        return []
+    root = dataset_cfg.get('data_root', '') or ''
+    paths = [prefix.get('img_path', ''), prefix['seg_map_path']]
+    missing = [p for p in paths if p and not osp.isdir(osp.join(root, p))]
+    ann = dataset_cfg.get('ann_file', '') or ''
+    if ann and not osp.isfile(osp.join(root, ann)):
+        missing.append(ann)
+    return missing
+
+
 def check_dataset_files(
     cfg: Config, fields: Sequence[str] = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 ) -> None:
     """Raise ``FileNotFoundError`` with instructions if an (Fashion)MNIST dataset of one of
-    the dataloaders ``fields`` of ``cfg`` lacks its idx files."""
+    the dataloaders ``fields`` of ``cfg`` lacks its idx files, or an mmseg dataset its image /
+    annotation folders (the same message for both tasks)."""
     for field in fields:
         loader = cfg.get(field, None)
         if not loader:
             continue
         for dataset in _iter_datasets(loader.get('dataset', None)):
             dataset_type = str(dataset.get('type', '')).split('.')[-1]
+            missing = _missing_seg_files(dataset)
+            if missing:
+                root = dataset.get('data_root', '') or '.'
+                how = SEG_HOW_TO_GET.format(type=dataset_type, root=root, field=field)
+                raise FileNotFoundError(
+                    f'{field}.dataset ({dataset_type}) finds no {", ".join(missing)} in '
+                    f'{root!r}. {how}'
+                )
             if dataset_type not in HOW_TO_GET:
                 continue
             root = _idx_root(dataset)

@@ -37,3 +37,44 @@ def test_other_datasets_and_fields_are_ignored(tmp_path):
     check_dataset_files(_cfg(dict(type='ImageNet', data_root=str(tmp_path / 'none'))))
     cfg = _cfg(dict(type='FashionMNIST', data_root=str(tmp_path / 'none')))
     check_dataset_files(cfg, fields=('test_dataloader',))
+
+
+def test_missing_segmentation_data_says_how_to_get_it(tmp_path):
+    root = str(tmp_path / 'ade')
+    dataset = dict(
+        type='ADE20KDataset',
+        data_root=root,
+        data_prefix=dict(img_path='images/training', seg_map_path='annotations/training'),
+    )
+    cfg = _cfg(dataset)
+    with pytest.raises(FileNotFoundError) as err:
+        check_dataset_files(cfg)
+    msg = str(err.value)
+    # the classification message's form: "<field>.dataset (<type>) finds no <files> in <root>."
+    assert msg.startswith(
+        f'train_dataloader.dataset (ADE20KDataset) finds no images/training, '
+        f"annotations/training in '{root}'."
+    )
+    assert '2_dataset_prepare' in msg
+    assert '--cfg-options train_dataloader.dataset.data_root=' in msg
+    (tmp_path / 'ade' / 'images' / 'training').mkdir(parents=True)
+    (tmp_path / 'ade' / 'annotations' / 'training').mkdir(parents=True)
+    check_dataset_files(cfg)
+    dataset['ann_file'] = 'train.txt'
+    with pytest.raises(FileNotFoundError, match=r'finds no train\.txt in'):
+        check_dataset_files(_cfg(dataset))
+
+
+def test_train_tool_reports_missing_segmentation_data(tmp_path):
+    """tools/train.py on a segmentation config without its data: the clear message."""
+    import importlib.util
+    import os.path as osp
+
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location('train_tool', osp.join(repo, 'tools/train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    config = osp.join(repo, 'tests', 'data', 'configs', 'tiny_seg.py')
+    opts = [f'{s}_dataloader.dataset.data_root={tmp_path}/none' for s in ('train', 'val', 'test')]
+    with pytest.raises(FileNotFoundError, match=r'train_dataloader\.dataset \(\w+\) finds no'):
+        train.main([config, '--work-dir', str(tmp_path / 'w'), '--cfg-options', *opts])

@@ -74,6 +74,8 @@ def test_gloo_group_from_environment(monkeypatch, launcher):
         assert setup_cpu_distributed(cfg) is True
         assert dist.is_initialized() and dist.get_backend() == 'gloo'
         assert dist.get_world_size() == 1
+        assert cfg.env_cfg.dist_cfg.backend == 'gloo'  # what the config dump shows
+        assert cfg.env_cfg.dist_cfg.timeout == 60
         t = torch.ones(2)
         dist.all_reduce(t)
         assert t.tolist() == [1.0, 1.0]
