@@ -112,6 +112,17 @@ def set_dataloader_defaults(cfg: Config, args: argparse.Namespace) -> None:
         cfg[field] = loader
 
 
+def add_resume_schedule_check(cfg: Config) -> None:
+    """A resumed run warns if its schedule differs from the checkpoint's
+    (:class:`mmproto.engine.hooks.ResumeScheduleCheckHook`)."""
+    if not cfg.get('resume', False):
+        return
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if not any(str(h.get('type', '')).endswith('ResumeScheduleCheckHook') for h in hooks):
+        hooks.append(dict(type='ResumeScheduleCheckHook'))
+    cfg.custom_hooks = hooks
+
+
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command line to ``cfg`` (``--cfg-options`` last, so they win)."""
     config_scope(cfg)
@@ -137,6 +148,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     apply_trust(cfg, args)
+    add_resume_schedule_check(cfg)
     return cfg
 
 

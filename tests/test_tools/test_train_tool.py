@@ -36,6 +36,7 @@ def test_train_two_iterations_then_resume(tmp_path, tiny_cls_root, trained_cls):
         'default_hooks.checkpoint.interval=4',
     )
     assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
+    assert 'train_cfg.max_iters: config 4, checkpoint 2' in proc.stdout + proc.stderr
     resumed = torch.load(work_dir / 'iter_4.pth', map_location='cpu', weights_only=False)
     assert resumed['meta']['iter'] == 4
     assert not torch.equal(

@@ -1,12 +1,14 @@
 from .label_prototype_assignment_hook import LabelPrototypeAssignmentHook
 from .nca_memory_hook import NCAMemoryHook
 from .prototype_precompute_hook import PrototypePrecomputeHook
+from .resume_schedule_check_hook import ResumeScheduleCheckHook
 from .subcentroid_anchor_hook import SubCentroidAnchorHook
 from .subcentroid_update_hook import SubCentroidUpdateHook, find_subcentroid_modules
 from .subcentroids_by_frequency_hook import SubCentroidsByFrequencyHook
 
 __all__ = [
     'NCAMemoryHook',
+    'ResumeScheduleCheckHook',
     'SubCentroidAnchorHook',
     'SubCentroidUpdateHook',
     'SubCentroidsByFrequencyHook',
