@@ -4,7 +4,11 @@ Importing the package registers its heads, decode heads, hooks, datasets and met
 mmengine / mmpretrain / mmseg registries (use ``custom_imports=dict(imports=['mmproto'])``).
 """
 
-from .utils.compat import apply_all as _apply_compat_shims
+from ._warnings import filter_repeated_warnings as _filter_repeated_warnings
+
+_filter_repeated_warnings()  # before mmengine is imported
+
+from .utils.compat import apply_all as _apply_compat_shims  # noqa: E402
 
 _apply_compat_shims()  # must precede any mmseg.models import
 

@@ -4,6 +4,8 @@ from typing import List, Optional
 
 from mmengine.config import ConfigDict
 
+from mmproto.utils.launch import no_forward_buffer_sync
+
 
 def tiny_cls_cfg(
     data_root: str,
@@ -63,7 +65,7 @@ def tiny_cls_cfg(
     )
     if launcher != 'none':
         cfg['model_wrapper_cfg'] = dict(
-            type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False
+            type='MMDistributedDataParallel', device_ids=None, **no_forward_buffer_sync()
         )
         cfg['env_cfg'] = dict(dist_cfg=dict(backend='gloo'))
     return ConfigDict(cfg)

@@ -3,6 +3,8 @@
 import copy
 from typing import Optional
 
+from mmproto.utils.launch import no_forward_buffer_sync
+
 
 def tiny_segmentor_cfg(
     decode_head: str = 'DNCFCNHead',
@@ -131,6 +133,6 @@ def tiny_seg_runner_cfg(
     )
     if launcher != 'none':
         cfg['model_wrapper_cfg'] = dict(
-            type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False
+            type='MMDistributedDataParallel', device_ids=None, **no_forward_buffer_sync()
         )
     return cfg

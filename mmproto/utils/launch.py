@@ -87,6 +87,20 @@ def _mpi_env() -> dict:
     )
 
 
+def no_forward_buffer_sync() -> dict:
+    """DDP keyword that turns off the buffer broadcast before every forward (mmproto syncs
+    its state itself): ``forward_sync_buffers=False`` where torch has it (torch >= 2.14
+    deprecates ``broadcast_buffers`` with a warning per rank), else ``broadcast_buffers=False``.
+    """
+    import inspect
+
+    from torch.nn.parallel import DistributedDataParallel
+
+    if 'forward_sync_buffers' in inspect.signature(DistributedDataParallel.__init__).parameters:
+        return dict(forward_sync_buffers=False)
+    return dict(broadcast_buffers=False)
+
+
 def setup_cpu_distributed(cfg: Config) -> bool:
     """Join a gloo process group on a CPU-only machine when ``cfg.launcher`` is not 'none'.
 
@@ -136,7 +150,8 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     cfg.env_cfg = env_cfg
     wrapper = ConfigDict(cfg.get('model_wrapper_cfg', None) or {})
     wrapper.setdefault('type', 'MMDistributedDataParallel')
-    wrapper.setdefault('broadcast_buffers', False)
+    if 'broadcast_buffers' not in wrapper and 'forward_sync_buffers' not in wrapper:
+        wrapper.update(no_forward_buffer_sync())
     wrapper.setdefault('find_unused_parameters', cfg.get('find_unused_parameters', False))
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
@@ -148,11 +163,15 @@ def set_torch_threads(cfg: Config) -> Optional[int]:
 
     Small CPU models (e.g. the Fashion-MNIST quick start) run fastest with one thread beside
     the dataloader workers; more threads than free cores make OpenMP spin and can slow a
-    step down tenfold. mmengine itself has no such setting.
+    step down tenfold. mmengine itself has no such setting. ``OMP_NUM_THREADS`` /
+    ``MKL_NUM_THREADS`` default to the same value (the dataloader workers inherit them).
     """
     threads = (cfg.get('env_cfg', None) or {}).get('torch_num_threads', None)
     if threads is not None:
         torch.set_num_threads(int(threads))
+        # the config decided: mmengine need not default them to 1 with a warning per rank
+        os.environ.setdefault('OMP_NUM_THREADS', str(threads))
+        os.environ.setdefault('MKL_NUM_THREADS', str(threads))
     return threads
 
 

@@ -29,6 +29,11 @@ def test_dist_train_and_test_on_cpu(tmp_path, tiny_cls_root, trained_cls, monkey
     log = proc.stdout + proc.stderr
     assert 'Distributed training: True' in log
     assert 'GPU number: 2' in log  # mmengine reports the world size here
+    # the runtime environment and the config dump show the backend in use, not nccl
+    assert "dist_cfg: {'backend': 'gloo'" in log and "'nccl'" not in log
+    # no warning repeated per rank
+    warning_lines = [line for line in log.splitlines() if 'Warning: ' in line]
+    assert len(warning_lines) == len(set(warning_lines)), warning_lines
     assert (work_dir / 'iter_2.pth').is_file()
 
     # 2-process evaluation of the 1-process checkpoint: every image once, right top-1

@@ -7,6 +7,7 @@ from mmengine.config import Config
 
 from mmproto.testing import find_free_port
 from mmproto.utils import config_scope, set_work_dir, setup_cpu_distributed
+from mmproto.utils.launch import no_forward_buffer_sync
 
 needs_cpu_only = pytest.mark.skipif(
     torch.cuda.is_available(), reason='the gloo fallback is only used without CUDA'
@@ -85,8 +86,13 @@ def test_gloo_group_from_environment(monkeypatch, launcher):
     assert cfg.model_wrapper_cfg == dict(
         type='MMDistributedDataParallel',
         find_unused_parameters=True,
-        broadcast_buffers=False,
         device_ids=None,
+        **no_forward_buffer_sync(),
+    )
+    # torch >= 2.14 deprecates broadcast_buffers with a FutureWarning per rank
+    assert no_forward_buffer_sync() in (
+        dict(forward_sync_buffers=False),
+        dict(broadcast_buffers=False),
     )
 
 
