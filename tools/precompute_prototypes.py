@@ -8,9 +8,11 @@ Writes ``{'w': (d, C)}`` (the official DL2PA layout, read by ``PrototypePrecompu
 
 import argparse
 import os.path as osp
+import sys
 import time
 
 import torch
+from mmengine.utils import ProgressBar
 
 import mmproto  # noqa: F401  (compat shims before anything else)
 from mmproto.engine.hooks.prototype_precompute_hook import PrototypePrecomputeHook
@@ -60,9 +62,15 @@ def main(argv=None) -> dict:
         momentum=args.momentum, t=args.t, batch_size=args.batch_size,
         hpn_iters=args.hpn_iters, cache_dir=None,
     )  # fmt: skip
+    steps = dict(uniformity=args.iters, hpn=args.hpn_iters).get(args.method, 0)
+    bar = ProgressBar(steps, file=sys.stdout) if steps else None
     start = time.perf_counter()
-    w = hook.compute(args.num_classes, args.dim, device=args.device).cpu()
+    w = hook.compute(
+        args.num_classes, args.dim, device=args.device, progress=bar.update if bar else None
+    ).cpu()
     seconds = time.perf_counter() - start
+    if bar is not None:
+        print()
     torch.save(dict(w=w.T.contiguous(), method=args.method, seed=args.seed), args.out)
     stats = pairwise_cosine_stats(w)
     tag = f'{args.method} prototypes C={args.num_classes} d={args.dim} seed={args.seed}'

@@ -5,6 +5,7 @@ Shared by :class:`~mmproto.engine.hooks.SubCentroidAnchorHook` (Table 4) and
 """
 
 import copy
+import sys
 from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -128,7 +129,7 @@ def nearest_training_samples(
     device = bank.prototypes.device
     best_sim, best_idx = init_nearest_samples(bank.num_classes, bank.num_subcentroids, device)
     total = len(dataloader) if num_batches is None else min(num_batches, len(dataloader))
-    bar = ProgressBar(total) if progress and dist.is_main_process() else None
+    bar = ProgressBar(total, file=sys.stdout) if progress and dist.is_main_process() else None
     with eval_mode(model):
         for i, data in enumerate(dataloader):
             if i >= total:
@@ -151,17 +152,28 @@ def nearest_training_samples(
 
 
 def embed_samples(
-    model: nn.Module, dataset, indices: Sequence[int], batch_size: int = 32
+    model: nn.Module,
+    dataset,
+    indices: Sequence[int],
+    batch_size: int = 32,
+    progress: bool = False,
 ) -> Tensor:
-    """DNC embeddings ``[len(indices), D]`` of chosen dataset samples (eval mode)."""
+    """DNC embeddings ``[len(indices), D]`` of chosen dataset samples (eval mode); with
+    ``progress``, an mmengine progress bar over the samples (main process)."""
     from mmengine.dataset import pseudo_collate
 
     out: List[Tensor] = []
+    show = progress and len(indices) > 0 and dist.is_main_process()
+    bar = ProgressBar(len(indices), file=sys.stdout) if show else None
     with eval_mode(model):
         for start in range(0, len(indices), batch_size):
             batch = [dataset[int(i)] for i in indices[start : start + batch_size]]
             x, _, _ = embed_batch(model, pseudo_collate(batch))
             out.append(x)
+            if bar is not None:
+                bar.update(len(batch))
+    if bar is not None:
+        print()
     _, classifier = find_subcentroid_classifier(model)
     if not out:
         return classifier.bank.prototypes.new_zeros(0, classifier.bank.embed_dim)

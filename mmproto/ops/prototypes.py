@@ -4,7 +4,7 @@ simplex ETF, HPN-style separation, class-name embeddings, and their geometry sta
 All functions return ``(C, d)`` tensors with unit-norm rows (one prototype per row).
 """
 
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +30,7 @@ def optimise_prototypes(
     t: float = 2.0,
     seed: int = 0,
     device: str = 'cpu',
+    progress: Optional[Callable[[], None]] = None,
 ) -> Tensor:
     """Equidistributed prototypes by minimising the uniformity loss (Eq. 3-5, Alg. 1, DL2PA).
 
@@ -46,6 +47,8 @@ def optimise_prototypes(
     geometry for every C tried; a raw step of 0.1 (what the paper's and the official script's
     settings literally give for C=100) stops far from it (measured: max cosine 0.17 instead of
     0.0 for 100 prototypes in d=100). Pass ``lr=0.2 / B`` for the raw step.
+
+    ``progress`` (e.g. a progress bar's ``update``) is called after every step.
 
     Returns:
         ``(C, d)`` float32 unit prototypes (on CPU).
@@ -74,6 +77,8 @@ def optimise_prototypes(
             opt.step()
             with torch.no_grad():
                 w.copy_(F.normalize(w, dim=1))
+            if progress is not None:
+                progress()
     return w.detach().cpu()
 
 
@@ -101,13 +106,19 @@ def simplex_etf(num_classes: int, dim: int, seed: int = 0) -> Tensor:
 
 
 def hpn_prototypes(
-    num_classes: int, dim: int, iters: int = 10000, lr: float = 0.1, seed: int = 0
+    num_classes: int,
+    dim: int,
+    iters: int = 10000,
+    lr: float = 0.1,
+    seed: int = 0,
+    progress: Optional[Callable[[], None]] = None,
 ) -> Tensor:
     """HPN prototypes (Mettes et al. 2019), the DL2PA Table 1 / 7 baseline.
 
     Minimises ``mean_i max_{j != i} (cos_ij + 1)`` from seeded random-normal unit vectors with
     SGD (``lr``), re-normalising after every step. HPN re-creates its momentum optimiser at every
-    step, so its momentum never acts: plain SGD steps are the same computation.
+    step, so its momentum never acts: plain SGD steps are the same computation. ``progress``
+    is called after every step.
     """
     _check_cd(num_classes, dim)
     g = torch.Generator().manual_seed(seed)
@@ -122,6 +133,8 @@ def hpn_prototypes(
         opt.step()
         with torch.no_grad():
             w.copy_(F.normalize(w, dim=1))
+        if progress is not None:
+            progress()
     return w.detach()
 
 

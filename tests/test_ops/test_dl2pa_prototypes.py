@@ -68,3 +68,14 @@ def test_check_prototypes_names_the_fault():
     w[1, 1] = float('nan')
     with pytest.raises(ValueError, match='non-finite'):
         check_prototypes(w, 4, 3)
+
+
+def test_progress_is_called_once_per_step_and_changes_nothing():
+    calls = []
+    w = optimise_prototypes(5, 3, iters=7, seed=1, progress=lambda: calls.append(1))
+    assert len(calls) == 7
+    assert torch.equal(w, optimise_prototypes(5, 3, iters=7, seed=1))
+    calls.clear()
+    h = hpn_prototypes(5, 3, iters=4, seed=1, progress=lambda: calls.append(1))
+    assert len(calls) == 4
+    assert torch.equal(h, hpn_prototypes(5, 3, iters=4, seed=1))

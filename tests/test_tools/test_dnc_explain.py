@@ -31,7 +31,7 @@ def tiny_config(root, work_dir, anchor: bool):
 
 
 @pytest.mark.parametrize('anchor', [True, False])
-def test_writes_three_pictures(tmp_path, anchor):
+def test_writes_three_pictures(tmp_path, anchor, capsys):
     root = make_cls_folder(str(tmp_path / 'data'), num_classes=5, per_class=4, size=16)
     cfg = tiny_config(root, str(tmp_path / 'work'), anchor)
     Runner.from_cfg(cfg.copy()).train()
@@ -43,6 +43,7 @@ def test_writes_three_pictures(tmp_path, anchor):
          '--query-index', '0', '7', '--rule-class', '2', '--classes', '0', '2', '4']
     )  # fmt: skip
     assert ('SubCentroidAnchorHook' in result['source']) == anchor
+    assert 'task/s' in capsys.readouterr().out  # mmengine progress bar (search / embedding)
     names = ['subcentroids.png', 'rule_2.png', 'explanation_0.png', 'explanation_7.png']
     for name in names:
         img = np.asarray(Image.open(osp.join(out_dir, name)))

@@ -30,3 +30,4 @@ def test_precompute_tool_writes_file_stats_and_plot(tmp_path, capsys):
     assert torch.allclose(w.norm(dim=1), torch.ones(6), atol=1e-5)
     text = capsys.readouterr().out
     assert 'max pairwise cosine' in text and 'min pairwise cosine' in text
+    assert '300/300' in text and 'task/s' in text  # mmengine's ProgressBar over the steps

@@ -133,7 +133,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     flat = anchor_idx[has].tolist()
     image_feats = torch.zeros(num_classes, num_sub, bank.embed_dim)
     if flat:
-        image_feats[has] = embed_samples(model, train_set, flat).cpu()
+        image_feats[has] = embed_samples(model, train_set, flat, progress=True).cpu()
     names = list(train_set.metainfo.get('classes') or [str(c) for c in range(num_classes)])
 
     os.makedirs(args.out_dir, exist_ok=True)

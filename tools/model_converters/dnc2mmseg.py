@@ -23,10 +23,12 @@ Usage::
 import argparse
 import os.path as osp
 import re
+import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import torch
+from mmengine.utils import track_iter_progress
 
 import mmproto  # noqa: F401  (compat shims + registries before mmseg.models)
 from mmproto.utils import (
@@ -227,7 +229,10 @@ def convert(
     if verbose:
         print_report(report)
     if dst is not None:
-        out = OrderedDict(('backbone.' + k, v.clone()) for k, v in backbone.items())
+        items = list(backbone.items())
+        if verbose:  # an mmengine progress bar over the tensors written
+            items = track_iter_progress(items, file=sys.stdout)
+        out = OrderedDict(('backbone.' + k, v.clone()) for k, v in items)
         meta = dict(source=osp.basename(src), backbone=arch, converter='mmproto dnc2mmseg')
         torch.save(dict(state_dict=out, meta=meta), dst)
         if verbose:

@@ -136,20 +136,23 @@ class PrototypePrecomputeHook(Hook):
             tag += f'_it{self.hpn_iters}'
         return osp.join(self.cache_dir, tag + '.pth')
 
-    def compute(self, num_classes: int, dim: int, device: str = 'cpu') -> Tensor:
-        """``(C, d)`` unit prototypes (cache read / write included)."""
+    def compute(self, num_classes: int, dim: int, device: str = 'cpu', progress=None) -> Tensor:
+        """``(C, d)`` unit prototypes (cache read / write included); ``progress`` is called
+        after every optimisation step (``uniformity``, ``hpn``)."""
         path = self.cache_path(num_classes, dim)
         if path is not None and osp.isfile(path):
             return load_prototype_file(path, num_classes, dim, field='cache_dir')
         if self.method == 'uniformity':
             w = P.optimise_prototypes(
                 num_classes, dim, self.iters, self.lr, self.momentum, self.batch_size, self.t,
-                self.seed, device,
+                self.seed, device, progress,
             )  # fmt: skip
         elif self.method == 'etf':
             w = P.simplex_etf(num_classes, dim, self.seed)
         elif self.method == 'hpn':
-            w = P.hpn_prototypes(num_classes, dim, self.hpn_iters, seed=self.seed)
+            w = P.hpn_prototypes(
+                num_classes, dim, self.hpn_iters, seed=self.seed, progress=progress
+            )
         elif self.method == 'word2vec':
             emb = load_class_embeddings(self.embedding_file)
             if emb.ndim != 2 or emb.size(0) != num_classes:
