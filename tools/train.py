@@ -147,6 +147,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     set_dataloader_defaults(cfg, args)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+        for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            loader = cfg.get(field, None)
+            if loader and loader.get('num_workers', 0) == 0:  # e.g. num_workers=0 given here
+                loader['persistent_workers'] = False
     apply_trust(cfg, args)
     add_resume_schedule_check(cfg)
     return cfg

@@ -109,6 +109,12 @@ def test_merge_args():
     assert cfg.resume is True and cfg.load_from == 'ckpt.pth'
     assert cfg.train_dataloader.num_workers == 2
 
+    # --cfg-options num_workers=0 on a config with workers: no persistent_workers crash
+    with_workers = Config.fromfile(CLS_CONFIG)
+    with_workers.train_dataloader.num_workers = 2
+    cfg = train.merge_args(with_workers, _args(cfg_options={'train_dataloader.num_workers': 0}))
+    assert cfg.train_dataloader.persistent_workers is False
+
     seg = train.merge_args(Config.fromfile(SEG_CONFIG), _args(config=SEG_CONFIG))
     assert 'collate_fn' not in seg.train_dataloader  # mmseg keeps mmengine's default
 

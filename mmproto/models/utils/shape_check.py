@@ -44,7 +44,9 @@ def check_local_shapes(module: nn.Module, state_dict: dict, prefix: str) -> None
                 f'checkpoint entry {key} has shape {tuple(value.shape)} but the model '
                 f'({type(module).__name__}) has {tuple(tensor.shape)}: the checkpoint was '
                 'trained for another configuration (e.g. num_classes, in_channels or '
-                'the number of prototypes / centers)'
+                'the number of prototypes / centers). To start from its backbone only, use '
+                "model.backbone.init_cfg=dict(type='Pretrained', checkpoint=..., "
+                "prefix='backbone') instead of load_from"
             )
 
 
