@@ -3,6 +3,7 @@
 from .cls_runner import tiny_cls_cfg
 from .data import make_cls_folder, make_seg_folder
 from .dist import find_free_port, run_distributed
+from .malicious import save_malicious_checkpoint
 from .seg_runner import tiny_seg_dataset_cfg, tiny_seg_runner_cfg, tiny_segmentor_cfg
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     'make_cls_folder',
     'make_seg_folder',
     'run_distributed',
+    'save_malicious_checkpoint',
     'tiny_seg_dataset_cfg',
     'tiny_seg_runner_cfg',
     'tiny_segmentor_cfg',

@@ -5,19 +5,11 @@ import os.path as osp
 import sys
 
 import pytest
-import torch
 from conftest import CONFIGS, data_root_options, load_script
 from mmengine.config import Config
 
+from mmproto.testing import save_malicious_checkpoint
 from mmproto.utils.checkpoint import TRUST_ENV, UntrustedCheckpointError, load_local_checkpoint
-
-
-class _CreatesFile:
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (os.system, (f'touch {self.path}',))
 
 
 @pytest.fixture
@@ -25,9 +17,7 @@ def evil(tmp_path, monkeypatch):
     """(checkpoint path, marker path): unpickling the checkpoint would create the marker."""
     monkeypatch.delenv(TRUST_ENV, raising=False)
     marker = tmp_path / 'created'
-    path = tmp_path / 'evil.pth'
-    torch.save(dict(state_dict={}, meta=dict(iter=1), payload=_CreatesFile(marker)), path)
-    return str(path), marker
+    return save_malicious_checkpoint(str(tmp_path / 'evil.pth'), str(marker)), marker
 
 
 def test_train_resume_refuses(tmp_path, tiny_cls_root, evil):

@@ -13,6 +13,7 @@ import mmproto  # noqa: F401  (registers the safe loader)
 from mmproto.testing import (
     make_cls_folder,
     make_seg_folder,
+    save_malicious_checkpoint,
     tiny_cls_cfg,
     tiny_seg_runner_cfg,
 )
@@ -23,22 +24,6 @@ from mmproto.utils.checkpoint import (
     checkpoint_safe_globals,
     load_local_checkpoint,
 )
-
-
-class _CreatesFile:
-    """Unpickling this runs ``touch <path>``."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (os.system, (f'touch {self.path}',))
-
-
-def save_malicious(path, marker, state_dict=None) -> str:
-    """A checkpoint whose pickle would create ``marker``."""
-    torch.save(dict(state_dict=state_dict or {}, meta={}, payload=_CreatesFile(marker)), path)
-    return str(path)
 
 
 @pytest.fixture
@@ -55,7 +40,7 @@ def _allowed_names():
 
 def test_load_checkpoint_refuses_code(tmp_path, untrusted):
     marker = tmp_path / 'created'
-    ckpt = save_malicious(tmp_path / 'evil.pth', marker)
+    ckpt = save_malicious_checkpoint(tmp_path / 'evil.pth', marker)
     with pytest.raises(UntrustedCheckpointError, match=r'system.*--trust-checkpoint'):
         load_checkpoint(torch.nn.Linear(2, 2), ckpt, map_location='cpu')
     assert not marker.exists()
@@ -82,7 +67,7 @@ def test_getattr_beyond_history_buffer_methods_is_refused(tmp_path, untrusted, o
 
 def test_trust_switch_loads_it(tmp_path, monkeypatch):
     marker = tmp_path / 'created'
-    ckpt = save_malicious(tmp_path / 'evil.pth', marker)
+    ckpt = save_malicious_checkpoint(tmp_path / 'evil.pth', marker)
     monkeypatch.setenv(TRUST_ENV, '1')
     load_checkpoint(torch.nn.Linear(2, 2), ckpt, map_location='cpu')
     assert marker.exists()
@@ -105,7 +90,7 @@ def cls_root(tmp_path_factory):
 @pytest.mark.parametrize('resume', [False, True])
 def test_runner_load_from_and_resume_refuse_code(tmp_path, cls_root, untrusted, resume):
     marker = tmp_path / 'created'
-    ckpt = save_malicious(tmp_path / 'evil.pth', marker)
+    ckpt = save_malicious_checkpoint(tmp_path / 'evil.pth', marker)
     head = dict(type='LinearClsHead', num_classes=3, in_channels=64)
     cfg = tiny_cls_cfg(cls_root, str(tmp_path / 'work'), head, max_epochs=1)
     cfg.update(load_from=ckpt, resume=resume)
