@@ -1,4 +1,5 @@
 from .class_mean_ema import ClassMeanEMA, class_scatter_mean
+from .class_queues import PixelSegmentQueues
 from .dist import all_gather_varlen, all_reduce_sum, broadcast_
 from .feature_memory import FeatureMemory
 from .split_batch_augment import SplitBatchAugment
@@ -8,6 +9,7 @@ from .subcentroid_update_mixin import SubCentroidUpdateMixin
 
 __all__ = [
     'FeatureMemory',
+    'PixelSegmentQueues',
     'SplitBatchAugment',
     'SubCentroidBank',
     'SubCentroidClassifier',
