@@ -92,11 +92,11 @@ class PixelContrastDecodeHeadMixin:
         return torch.where(valid, gt, torch.full_like(gt, -1))
 
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: Sequence, train_cfg) -> dict:
+        emb = self.embed(inputs)
+        h, w = emb.shape[2:]
+        labels = self.contrast_labels(batch_data_samples, (h, w))  # validates the labels
         seg_logits = self.forward(inputs)
         losses = self.loss_by_feat(seg_logits, batch_data_samples)
-        emb = self.embed(inputs)
-        b, d, h, w = emb.shape
-        labels = self.contrast_labels(batch_data_samples, (h, w))
         with torch.no_grad():
             logits = seg_logits.detach()
             if logits.shape[2:] != (h, w):
