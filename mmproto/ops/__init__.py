@@ -8,10 +8,12 @@ from .nca import memory_momentum_update, nca_loss
 from .ncm import decay_mean_update, ncm_logits
 from .nearest_samples import init_nearest_samples, merge_nearest_samples, update_nearest_samples
 from .own_class_similarity import check_labels, expand_valid, own_class_similarity
+from .pixel_contrast import hard_anchor_sampling, pixel_contrast_loss
 from .prototypes import (
     check_prototypes,
     embedding_prototypes,
     hpn_prototypes,
+    max_separation_prototypes,
     optimise_prototypes,
     pairwise_cosine_stats,
     simplex_etf,
@@ -39,13 +41,16 @@ __all__ = [
     'embedding_prototypes',
     'expand_valid',
     'gaussian_potential',
+    'hard_anchor_sampling',
     'hpn_prototypes',
     'label_to_prototype_assignment',
+    'max_separation_prototypes',
     'momentum_update',
     'optimise_prototypes',
     'momentum_update_rows',
     'own_class_similarity',
     'pairwise_cosine_stats',
+    'pixel_contrast_loss',
     'simplex_etf',
     'solve_linear_assignment',
     'subcentroid_statistics',

@@ -105,6 +105,34 @@ def simplex_etf(num_classes: int, dim: int, seed: int = 0) -> Tensor:
     return F.normalize(coords @ q.T, dim=1).float()
 
 
+def max_separation_prototypes(num_classes: int) -> Tensor:
+    """The maximum-separation matrix of Kasarla et al. (NeurIPS 2022, §3), as ``(C, C-1)``.
+
+    The paper defines ``P_1 = [1, -1]`` and, for ``k >= 2``, the ``k x (k+1)`` matrix
+    ``P_k = [[1, -1/k 1ᵀ], [0, sqrt(1 - 1/k²) P_{k-1}]]`` (their recursive definition); its
+    ``C = k+1`` columns are unit
+    vectors in ``R^k`` with pairwise cosine ``-1/k``. Unrolled, row ``i`` of ``P_{C-1}`` is the
+    first row of ``P_k`` (``k = C-1-i``) times ``s_i = prod_{j=k+1}^{C-1} sqrt(1 - 1/j²)``: zero
+    before column ``i``, ``s_i`` at column ``i`` and ``-s_i / k`` after it. This is built
+    directly (float64, ``O(C²)``, no recursion, so ``C = 1000`` takes milliseconds).
+
+    Returns:
+        ``(C, C-1)`` float32: row ``c`` is the prototype of class ``c`` (``P_{C-1}ᵀ``).
+    """
+    if num_classes < 2:
+        raise ValueError(f'num_classes must be >= 2, got {num_classes}')
+    d = num_classes - 1
+    k = torch.arange(d, 0, -1, dtype=torch.float64)  # k of row i: C-1, ..., 1
+    # s_i = prod over the rows above (k' = C-1 .. k+1) of sqrt(1 - 1/k'^2)
+    factors = torch.sqrt(1 - 1 / k**2)
+    scale = torch.cat([torch.ones(1, dtype=torch.float64), torch.cumprod(factors, 0)[:-1]])
+    cols = torch.arange(num_classes)
+    rows = torch.arange(d).unsqueeze(1)
+    p = torch.where(cols > rows, -1 / k.unsqueeze(1), torch.zeros((), dtype=torch.float64))
+    p = torch.where(cols == rows, torch.ones((), dtype=torch.float64), p) * scale.unsqueeze(1)
+    return p.T.contiguous().float()
+
+
 def hpn_prototypes(
     num_classes: int,
     dim: int,

@@ -16,7 +16,7 @@ from mmproto.utils.checkpoint import load_local_checkpoint
 
 from .utils import get_head
 
-METHODS = ('uniformity', 'etf', 'hpn', 'word2vec', 'file', 'checkpoint')
+METHODS = ('uniformity', 'etf', 'max_separation', 'hpn', 'word2vec', 'file', 'checkpoint')
 
 
 def load_prototype_file(path: str, num_classes: int, dim: int, field: str = 'file') -> Tensor:
@@ -83,8 +83,10 @@ class PrototypePrecomputeHook(Hook):
 
     Args:
         method: ``'uniformity'`` (Eq. 3-5, the DL2PA prototypes), ``'etf'`` (simplex ETF,
-            ``d >= C-1``), ``'hpn'`` (HPN baseline), ``'word2vec'`` (class-name embeddings from
-            ``embedding_file``, reduced to ``d``), ``'file'`` (a user file ``{'w': (d, C)}``),
+            ``d >= C-1``), ``'max_separation'`` (Kasarla et al.'s closed-form matrix,
+            ``d = C-1``; deterministic, never cached), ``'hpn'`` (HPN baseline),
+            ``'word2vec'`` (class-name embeddings from ``embedding_file``, reduced to ``d``),
+            ``'file'`` (a user file ``{'w': (d, C)}``),
             ``'checkpoint'`` (rows of ``checkpoint_key`` in ``checkpoint``, e.g. a trained linear
             head: the Ours* baseline).
         seed: seed of the random initialisation. iters, lr, momentum, t, batch_size: uniformity
@@ -126,7 +128,12 @@ class PrototypePrecomputeHook(Hook):
         self.checkpoint, self.checkpoint_key = checkpoint, checkpoint_key
 
     def cache_path(self, num_classes: int, dim: int) -> Optional[str]:
-        if self.cache_dir is None or self.method in ('file', 'checkpoint', 'word2vec'):
+        if self.cache_dir is None or self.method in (
+            'file',
+            'checkpoint',
+            'word2vec',
+            'max_separation',
+        ):
             return None
         tag = f'{self.method}_c{num_classes}_d{dim}_seed{self.seed}'
         if self.method == 'uniformity':
@@ -149,6 +156,13 @@ class PrototypePrecomputeHook(Hook):
             )  # fmt: skip
         elif self.method == 'etf':
             w = P.simplex_etf(num_classes, dim, self.seed)
+        elif self.method == 'max_separation':
+            if dim != num_classes - 1:
+                raise ValueError(
+                    "PrototypePrecomputeHook(method='max_separation') needs the head's "
+                    f'in_channels = num_classes - 1 = {num_classes - 1}, got {dim}'
+                )
+            w = P.max_separation_prototypes(num_classes)
         elif self.method == 'hpn':
             w = P.hpn_prototypes(
                 num_classes, dim, self.hpn_iters, seed=self.seed, progress=progress

@@ -53,6 +53,9 @@ class DNCHead(ShapeCheckMixin, ClsHead):
         memory_size: samples in the FIFO memory = memory batches x global batch size
             (paper: 1000 batches on ImageNet, 100 on CIFAR); 0 = current batch only.
         memory_dtype: storage dtype of the memory features (``'float32'``, ``'float16'``).
+        memory_mode: ``'fifo'`` (paper, default: the queue is clustered every iteration) |
+            ``'flush'`` (released code: accumulate ``memory_size`` samples, cluster once, empty;
+            with 1000 global batches the sub-centroids move every 1000 iterations).
         feat_norm: learnable LayerNorm over features before l2 (official code).
         logit_norm: ``'temperature'`` (default: cosines / ``temperature``, the decision stays
             the nearest sub-centroid of Eq. 4) | ``'layernorm'`` (official ``LN_C``, learnable
@@ -82,6 +85,7 @@ class DNCHead(ShapeCheckMixin, ClsHead):
         assign: str = 'sinkhorn_argmax',
         memory_size: int = 0,
         memory_dtype: str = 'float32',
+        memory_mode: str = 'fifo',
         feat_norm: bool = True,
         logit_norm: str = 'temperature',
         temperature: float = 0.1,
@@ -118,6 +122,7 @@ class DNCHead(ShapeCheckMixin, ClsHead):
             update_only_correct=update_only_correct,
             memory_size=memory_size,
             memory_dtype=memory_dtype,
+            memory_mode=memory_mode,
             sync=sync,
             init=init,
             normalize_mean=normalize_mean,

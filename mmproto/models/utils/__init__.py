@@ -1,4 +1,5 @@
 from .class_mean_ema import ClassMeanEMA, class_scatter_mean
+from .class_queues import PixelSegmentQueues
 from .dist import all_gather_varlen, all_reduce_sum, broadcast_
 from .feature_memory import FeatureMemory
 from .shape_check import (
@@ -18,6 +19,7 @@ __all__ = [
     'check_local_shapes',
     'enable_shape_check',
     'FeatureMemory',
+    'PixelSegmentQueues',
     'SplitBatchAugment',
     'SubCentroidBank',
     'SubCentroidClassifier',

@@ -57,6 +57,8 @@ class SubCentroidBank(nn.Module):
             clusters the current batch only. The current batch is pushed first, so the
             clustered set is the memory including the current batch.
         memory_dtype: storage dtype of the memory features (``'float32'``, ``'float16'``...).
+        memory_mode: ``'fifo'`` (paper: cluster the queue every iteration) | ``'flush'``
+            (released code: accumulate until full, cluster once, empty; ``sync='gather'``).
         sync: ``'gather'``: the batch is all-gathered before memory and clustering, so every
             rank holds bit-identical memory and sub-centroids (classification).
             ``'reduce'``: each rank clusters its own samples while the Sinkhorn marginals and
@@ -88,6 +90,7 @@ class SubCentroidBank(nn.Module):
         update_only_correct: bool = True,
         memory_size: int = 0,
         memory_dtype: Union[str, torch.dtype] = 'float32',
+        memory_mode: str = 'fifo',
         sync: str = 'gather',
         init: str = 'random',
         init_std: float = 0.02,
@@ -117,6 +120,11 @@ class SubCentroidBank(nn.Module):
                 raise ValueError(f'{name} must be one of {choices}, got {value!r}')
         if memory_size < 0:
             raise ValueError(f'memory_size must be >= 0, got {memory_size}')
+        if memory_mode == 'flush' and (memory_size == 0 or sync != 'gather'):
+            raise ValueError(
+                "memory_mode='flush' needs memory_size > 0 and sync='gather' (every rank must "
+                f'fill and flush together), got memory_size={memory_size}, sync={sync!r}'
+            )
         self.num_classes, self.embed_dim = int(num_classes), int(embed_dim)
         self.num_subcentroids = max(ks)
         self.momentum = momentum
@@ -133,7 +141,11 @@ class SubCentroidBank(nn.Module):
         self.register_buffer('valid', valid)
         self.register_buffer('initialized', torch.full((num_classes,), init == 'random'))
         self.register_buffer('num_updates', torch.zeros((), dtype=torch.long))
-        self.memory = FeatureMemory(memory_size, embed_dim, memory_dtype) if memory_size else None
+        self.memory = (
+            FeatureMemory(memory_size, embed_dim, memory_dtype, memory_mode)
+            if memory_size
+            else None
+        )
 
     @staticmethod
     def _per_class_k(num_subcentroids: Union[int, Sequence[int]], num_classes: int) -> list:
@@ -224,7 +236,7 @@ class SubCentroidBank(nn.Module):
         stats = {}
         if self.memory is not None:
             stats['memory_fill'] = self.memory.num_filled() / self.memory.size
-        if not cluster:
+        if not cluster or (self.memory is not None and not self.memory.ready()):
             return stats
         if self.memory is not None:
             feats, labels, correct = self.memory.features, self.memory.labels, self.memory.correct
@@ -253,6 +265,8 @@ class SubCentroidBank(nn.Module):
         n = max(int((labels >= 0).sum()), 1)
         stats['subcentroid_moved'] = float((counts > 0).sum()) / float(self.valid.sum())
         stats['subcentroid_correct'] = float((correct & (labels >= 0)).sum()) / n
+        if self.memory is not None:
+            self.memory.consumed()  # 'flush': empty it (after the stats that read it)
         return stats
 
     @torch.no_grad()

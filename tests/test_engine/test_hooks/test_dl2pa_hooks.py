@@ -137,6 +137,21 @@ def test_word2vec_embedding_file_and_checkpoint_sources(tmp_path):
     assert torch.allclose(hook.compute(3, 2), torch.nn.functional.normalize(w, dim=1))
 
 
+def test_max_separation_method_no_cache_and_dimension_check(tmp_path):
+    from mmengine.registry import HOOKS
+
+    from mmproto.ops.prototypes import max_separation_prototypes
+
+    hook = HOOKS.build(
+        dict(type='PrototypePrecomputeHook', method='max_separation', cache_dir=str(tmp_path))
+    )
+    assert hook.cache_path(10, 9) is None
+    assert torch.allclose(hook.compute(10, 9), max_separation_prototypes(10), atol=1e-6)
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(ValueError, match='num_classes - 1 = 9, got 8'):
+        hook.compute(10, 8)
+
+
 def _ddp_worker(rank, world_size, root, work_dir):
     cfg = _cfg(root, work_dir, max_epochs=1, batch_size=2, launcher='pytorch')
     cfg.model_wrapper_cfg = dict(

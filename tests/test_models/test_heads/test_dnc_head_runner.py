@@ -107,6 +107,28 @@ def test_resume_continues_exactly(tmp_path):
     )
 
 
+def test_flush_memory_resume_continues_exactly(tmp_path):
+    """memory_mode='flush' with a memory of two global batches: updates at iterations 2, 4, 6;
+    the checkpoint of iteration 3 holds a half-filled memory."""
+    root = make_data(str(tmp_path / 'data'))
+    kw = dict(memory_size=8, memory_mode='flush')
+    full = train(cfg(str(tmp_path / 'full'), root, 'ddp.txt', 4, **kw))
+    ckpt = osp.join(str(tmp_path / 'full'), 'iter_3.pth')
+    mid = torch.load(ckpt, weights_only=False)['state_dict']
+    assert int(mid['head.classifier.bank.memory.ptr']) == 4
+    assert int(mid['head.classifier.bank.num_updates']) == 1
+    resumed_cfg = cfg(str(tmp_path / 'resumed'), root, 'ddp.txt', 4, **kw)
+    resumed_cfg.update(resume=True, load_from=ckpt)
+    resumed = train(resumed_cfg)
+    for k in full:
+        assert torch.equal(full[k], resumed[k]), k
+    assert int(full['head.classifier.bank.num_updates']) == 3
+    assert int(full['head.classifier.bank.memory.ptr']) == 0  # emptied by the last flush
+    assert not torch.equal(
+        mid['head.classifier.bank.prototypes'], full['head.classifier.bank.prototypes']
+    )
+
+
 def test_training_without_hook_fails_clearly(tmp_path):
     root = make_data(str(tmp_path / 'data'))
     config = cfg(str(tmp_path / 'nohook'), root, 'ddp.txt', 4, max_iters=1)

@@ -79,3 +79,21 @@ def test_fixed_ce_and_uniformity_linear_heads():
     assert losses['loss_uniformity'].item() == pytest.approx(
         0.5 * uniformity_loss(lin.fc.weight).item()
     )
+
+
+def test_fixed_ce_head_max_separation_scale():
+    """Kasarla et al.: logits = (C-1 outputs) x (r P)ᵀ, softmax CE."""
+    from mmproto.ops.prototypes import max_separation_prototypes
+
+    head = MODELS.build(dict(type='FixedPrototypeCEHead', num_classes=5, in_channels=4, scale=0.1))
+    p = max_separation_prototypes(5)
+    head.set_prototypes(p)
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(1))
+    logits = head((x,))
+    assert torch.allclose(logits, x @ (0.1 * p).T, atol=1e-6)
+    loss = head.loss((x,), _samples([0, 4, 2]))['loss']
+    assert loss.item() == pytest.approx(
+        F.cross_entropy(logits, torch.tensor([0, 4, 2])).item(), rel=1e-5
+    )
+    with pytest.raises(ValueError, match='scale'):
+        MODELS.build(dict(type='FixedPrototypeCEHead', num_classes=5, in_channels=4, scale=0))

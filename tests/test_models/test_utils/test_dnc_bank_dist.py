@@ -14,6 +14,8 @@ CONFIGS = {
     'gather_samples_gumbel': dict(
         sync='gather', memory_size=48, init='samples', assign='sinkhorn_gumbel'
     ),
+    # released-code memory: 15 labelled samples per step, flushed at 20 (steps 2, 3, 4)
+    'gather_flush': dict(sync='gather', memory_size=20, memory_mode='flush'),
     'reduce': dict(sync='reduce'),
     'reduce_kmeans_per_class_k': dict(
         sync='reduce', assign='kmeans', num_subcentroids=[1, 3, 2, 3, 2]
@@ -60,7 +62,7 @@ def test_two_ranks_identical_and_equal_to_one_process(tmp_path):
     ranks = [torch.load(str(tmp_path / f'rank{r}.pth')) for r in range(2)]
     for name in CONFIGS:
         single = run(make_bank(name))
-        assert int(single['num_updates']) == 4
+        assert int(single['num_updates']) == (3 if name == 'gather_flush' else 4)
         for key, value in single.items():
             if name.startswith('reduce') and key.startswith('memory'):
                 continue

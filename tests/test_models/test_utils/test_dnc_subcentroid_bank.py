@@ -47,6 +47,58 @@ def test_update_with_memory_clusters_memory_and_batch(dtype):
         bank.update(*batch(n=100))
 
 
+def test_flush_memory_clusters_once_when_full_then_empties():
+    """memory_mode='flush' (released code, notes §1.5): no update until the memory is full,
+    then Alg. 1 once on everything accumulated; an overflowing batch's tail is kept."""
+    bank = SubCentroidBank(4, 8, 3, momentum=0.9, memory_size=80, memory_mode='flush')
+    (xa, ya, ca), (xb, yb, cb), (xc, yc, cc) = batch(seed=1), batch(seed=2), batch(seed=3)
+    protos = bank.prototypes.clone()
+    stats = bank.update(xa, ya, ca)
+    assert torch.equal(bank.prototypes, protos) and int(bank.num_updates) == 0
+    assert stats == {'memory_fill': 48 / 80}
+    bank.update(xb, yb, cb)  # 48 + 32 fill the memory: one update, then 16 samples remain
+    xs, ys, cs = torch.cat([xa, xb[:32]]), torch.cat([ya, yb[:32]]), torch.cat([ca, cb[:32]])
+    _, ref, _ = alg1_update(protos, xs, ys, cs, momentum=0.9)
+    torch.testing.assert_close(bank.prototypes, ref)
+    assert int(bank.num_updates) == 1 and int(bank.memory.ptr) == 16
+    assert torch.equal(bank.memory.labels[:16], yb[32:]) and bank.memory.num_filled() == 16
+    after = bank.prototypes.clone()
+    bank.update(xc, yc, cc)  # 16 + 48 < 80: accumulate only
+    assert torch.equal(bank.prototypes, after) and int(bank.memory.ptr) == 64
+    with pytest.raises(ValueError, match="memory_mode='flush' needs"):
+        SubCentroidBank(4, 8, 3, memory_mode='flush')
+    with pytest.raises(ValueError, match="memory_mode='flush' needs"):
+        SubCentroidBank(4, 8, 3, memory_size=8, memory_mode='flush', sync='reduce')
+    with pytest.raises(ValueError, match='memory_mode must be one of'):
+        SubCentroidBank(4, 8, 3, memory_size=8, memory_mode='lifo')
+
+
+@pytest.mark.parametrize('mode', ['fifo', 'flush'])
+def test_memory_state_resumes_exactly(mode):
+    """Save mid-run (flush: with a part-filled memory), load into a fresh bank, continue:
+    identical to the uninterrupted run."""
+
+    def make():
+        torch.manual_seed(0)
+        return SubCentroidBank(4, 8, 3, momentum=0.9, memory_size=80, memory_mode=mode)
+
+    steps = [batch(seed=s) for s in range(6)]
+    full = make()
+    for x, y, c in steps:
+        full.update(x, y, c)
+    first = make()
+    for x, y, c in steps[:3]:
+        first.update(x, y, c)
+    state = {k: v.clone() for k, v in first.state_dict().items()}
+    resumed = make()
+    resumed.load_state_dict(state)
+    for x, y, c in steps[3:]:
+        resumed.update(x, y, c)
+    for k, v in full.state_dict().items():
+        assert torch.equal(resumed.state_dict()[k], v), k
+    assert int(full.num_updates) == (6 if mode == 'fifo' else 3)  # flush: 288 samples / 80
+
+
 def test_per_class_k_and_similarity():
     bank = SubCentroidBank(3, 8, num_subcentroids=[1, 3, 2], momentum=0.5)
     assert bank.valid.tolist() == [[True, False, False], [True, True, True], [True, True, False]]
