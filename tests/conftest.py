@@ -16,11 +16,12 @@ def _isolated_default_scope():
     mmengine keeps the current scope in a process-wide ``DefaultScope``; a
     test that leaves ``mmpretrain`` current would otherwise make the next
     test's ``MODELS.build`` look up mmseg heads in mmpretrain's registry.
+    Every test starts with no scope at all: a session- or module-scoped fixture
+    that built a Runner before this fixture ran must not leak its scope either.
     """
-    saved = DefaultScope._instance_dict.copy()
+    DefaultScope._instance_dict.clear()
     yield
     DefaultScope._instance_dict.clear()
-    DefaultScope._instance_dict.update(saved)
 
 
 @pytest.fixture(scope='session', autouse=True)

@@ -10,7 +10,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
 from mmproto.testing import make_cls_folder, make_seg_folder
@@ -71,8 +71,8 @@ def reference_top1(ckpt: str, root: str) -> float:
     from mmpretrain.registry import MODELS
 
     cfg = Config.fromfile(osp.join(CONFIGS, 'tiny_cls.py'))
-    init_default_scope('mmpretrain')
-    model = MODELS.build(dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
     load_checkpoint(model, ckpt, map_location='cpu')
     model.eval()
     pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
