@@ -170,6 +170,11 @@ class HybridScaleAttention(_Attention):
     def _global(self, x: torch.Tensor, hw: Tuple[int, int]) -> Tuple[torch.Tensor, torch.Tensor]:
         """Global heads: x (B, N, C) -> output (B, N, C/2), significance (B, H, W)."""
         B, N, C = x.shape
+        if min(hw) < self.sr_ratio:
+            raise ValueError(
+                f'feature map {hw[0]}x{hw[1]} is smaller than sr_ratio={self.sr_ratio}: SGFormer '
+                'needs inputs of at least 32 x 32'
+            )
         h = self.num_heads // 2
         reduced = self.sr(x.transpose(1, 2).reshape(B, C, *hw))
         Hr, Wr = reduced.shape[-2:]

@@ -81,6 +81,8 @@ def test_small_and_non_square_inputs_train():
     assert [tuple(o.shape) for o in outs] == [(2, 64, 8, 12), (2, 512, 1, 2)]
     outs[-1].sum().backward()
     assert model.pos_embed.grad is not None and model.stem.convs[0][0].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='at least 32'):
+        model(torch.rand(1, 3, 16, 16))
     strict = SGFormer('s', img_size=32, pad_small_map=False)
     with pytest.raises(ValueError, match='pad_small_map'):
         strict(torch.rand(1, 3, 32, 32))
