@@ -1,2 +1,3 @@
 from .hpn_resnet import HPNResNet
 from .regnety import RegNetY
+from .sgformer import SGFormer

@@ -1,0 +1,8 @@
+# Multi-center classifier (MCC) on SGFormer-B, ImageNet-1K; label smoothing 0.1 + Mixup 0.8 / CutMix 1.0 (the Swin recipe).
+# The linear baseline with its classifier swapped for the multi-center one (head defaults are
+# the paper's: K = 2, Eq. 8 labels 0.5 / 0.25 / 0.25, sigma = exp(log_var / 2), std loss weight 1).
+_base_ = './linear_sgformer-b_8xb128-300e-ls-mixup_in1k.py'
+
+custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
+
+model = dict(head=dict(type='MultiCenterClsHead'))
