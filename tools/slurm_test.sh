@@ -2,7 +2,8 @@
 # Evaluate a checkpoint on a slurm cluster.
 #   [GPUS=8] [GPUS_PER_NODE=8] bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT \
 #       [test.py options]
-# Environment: GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS, PYTHON (interpreter).
+# Environment: GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS, PYTHON
+# (interpreter; default: the checkout's .venv/bin/python when it exists, else python).
 
 set -x
 
@@ -14,7 +15,8 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
-PY_ARGS=${@:5}
+
+source "$(dirname "$0")/_python.sh"
 
 PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 srun -p ${PARTITION} \
@@ -25,5 +27,5 @@ srun -p ${PARTITION} \
     --cpus-per-task=${CPUS_PER_TASK} \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    ${PYTHON:-python} -u "$(dirname "$0")/test.py" ${CONFIG} ${CHECKPOINT} \
-    --launcher="slurm" ${PY_ARGS}
+    "${PYTHON}" -u "$(dirname "$0")/test.py" "${CONFIG}" "${CHECKPOINT}" \
+    --launcher="slurm" "${@:5}"
