@@ -1,4 +1,5 @@
 from .label_prototype_assignment_hook import LabelPrototypeAssignmentHook
+from .multi_center_stats_hook import MultiCenterStatsHook, multicenter_stats
 from .nca_memory_hook import NCAMemoryHook
 from .prototype_precompute_hook import PrototypePrecomputeHook
 from .resume_schedule_check_hook import ResumeScheduleCheckHook
@@ -7,6 +8,8 @@ from .subcentroid_update_hook import SubCentroidUpdateHook, find_subcentroid_mod
 from .subcentroids_by_frequency_hook import SubCentroidsByFrequencyHook
 
 __all__ = [
+    'MultiCenterStatsHook',
+    'multicenter_stats',
     'NCAMemoryHook',
     'ResumeScheduleCheckHook',
     'SubCentroidAnchorHook',

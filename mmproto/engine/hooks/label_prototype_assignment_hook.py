@@ -9,7 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 from mmproto.models.heads.hyperspherical_head import HypersphericalHead
-from mmproto.ops.assignment import SOLVERS, label_to_prototype_assignment
+from mmproto.ops.assignment import SOLVERS, assignment_scores, label_to_prototype_assignment
 
 from .utils import get_head
 
@@ -26,8 +26,13 @@ class LabelPrototypeAssignmentHook(Hook):
     Every rank solves the same problem: the class means are all-reduced at every step, so the
     inputs are bitwise identical and no rank waits for another; rank 0's result is then
     broadcast, which guarantees identical assignments even if a solver broke ties differently.
-    Logs ``train/assignment_changed`` (classes that moved, Fig. 4b) and the solve time. Holds no
-    state: ``A`` lives in the head's ``assignment`` buffer (saved in checkpoints).
+    Logs ``train/assignment_changed`` (classes that moved, Fig. 4b), ``train/assignment_cos``
+    (mean ``cos(z̄_c, w_A(c))`` before the update: near 1 once the features fit ``A``) and the
+    solve time at every update; after each validation, ``val/assignment_changed`` (classes
+    moved by the updates since the previous validation) and ``val/assignment_cos`` (at the last
+    of them) land beside the accuracy in ``vis_data/scalars.json`` (step = epoch). ``A`` lives
+    in the head's ``assignment`` buffer (saved in checkpoints); the hook only keeps these log
+    counters.
 
     Args:
         updates_per_epoch: ``τ'``. interval: iterations between updates (overrides ``τ'``).
@@ -46,6 +51,7 @@ class LabelPrototypeAssignmentHook(Hook):
         if solver not in SOLVERS:
             raise ValueError(f'solver must be one of {sorted(SOLVERS)}, got {solver!r}')
         self.updates_per_epoch, self.interval, self.solver = updates_per_epoch, interval, solver
+        self._changed_since_val, self._last_cos = 0, None
 
     def before_train(self, runner) -> None:
         head = get_head(runner, HypersphericalHead, 'LabelPrototypeAssignmentHook')
@@ -88,6 +94,7 @@ class LabelPrototypeAssignmentHook(Hook):
         unseen = ~head.class_means.initialized
         # a class never seen keeps its prototype: its mean is its current prototype
         means[unseen] = head.assigned_prototypes[unseen]
+        fit = float(assignment_scores(means, head.assigned_prototypes).diagonal().mean())
         start = time.perf_counter()
         new = label_to_prototype_assignment(means, head.prototypes, self.solver)
         seconds = time.perf_counter() - start
@@ -95,9 +102,21 @@ class LabelPrototypeAssignmentHook(Hook):
         head.set_assignment(new)
         changed = int((new != old).sum())
         runner.message_hub.update_scalar('train/assignment_changed', changed)
+        runner.message_hub.update_scalar('train/assignment_cos', fit)
         runner.message_hub.update_scalar('train/assignment_seconds', seconds)
+        self._changed_since_val += changed
+        self._last_cos = fit
         runner.logger.info(
             f'LabelPrototypeAssignmentHook: {changed}/{head.num_classes} classes changed '
-            f'prototype (solver {self.solver}, {seconds:.3f} s)'
+            f'prototype (mean cos of class means to their prototypes {fit:.3f}; solver '
+            f'{self.solver}, {seconds:.3f} s)'
         )
         return changed
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        """Publish the epoch's counts beside the validation metrics (runs before LoggerHook)."""
+        if self._last_cos is None:  # no update yet (e.g. validation before training)
+            return
+        runner.message_hub.update_scalar('val/assignment_changed', self._changed_since_val)
+        runner.message_hub.update_scalar('val/assignment_cos', self._last_cos)
+        self._changed_since_val = 0
