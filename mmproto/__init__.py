@@ -12,6 +12,10 @@ from .utils.compat import apply_all as _apply_compat_shims  # noqa: E402
 
 _apply_compat_shims()  # must precede any mmseg.models import
 
+from .utils.package_scope import register_package_scope as _register_package_scope  # noqa: E402
+
+_register_package_scope()  # `mmproto::` config paths
+
 from . import datasets, engine, evaluation, models, ops, visualization  # noqa: E402
 from .version import __version__, version_info  # noqa: E402
 

@@ -28,13 +28,16 @@ from mmproto.utils import (
     check_dataset_files,
     config_scope,
     export_local_rank,
+    resolve_config_path,
     set_work_dir,
 )
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
-    parser.add_argument('config', help='test config file path')
+    parser.add_argument(
+        'config', help='test config file, or package::path (mmproto::, mmpretrain::, mmseg::)'
+    )
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save the evaluation metrics')
     parser.add_argument(
@@ -134,13 +137,15 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.test_dataloader = loader
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if cfg.test_dataloader.get('num_workers', 0) == 0:  # DataLoader rejects it without workers
+        cfg.test_dataloader['persistent_workers'] = False
     apply_trust(cfg, args)
     return cfg
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(Config.fromfile(resolve_config_path(args.config)), args)
     check_dataset_files(cfg, fields=('test_dataloader',))
     runner = build_runner(cfg)
     classification = config_scope(cfg) == 'mmpretrain'

@@ -26,13 +26,16 @@ from mmproto.utils import (
     check_dataset_files,
     config_scope,
     export_local_rank,
+    resolve_config_path,
     set_work_dir,
 )
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model (mmpretrain or mmseg config)')
-    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        'config', help='train config file, or package::path (mmproto::, mmpretrain::, mmseg::)'
+    )
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
@@ -158,7 +161,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(Config.fromfile(resolve_config_path(args.config)), args)
     check_dataset_files(cfg)
     runner = build_runner(cfg)
     runner.train()

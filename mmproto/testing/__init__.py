@@ -1,7 +1,7 @@
 """Helpers for tests and benchmarks: tiny on-disk datasets and CPU multi-process runs."""
 
 from .cls_runner import tiny_cls_cfg
-from .data import make_cls_folder, make_seg_folder
+from .data import make_cls_folder, make_fashion_mnist_idx, make_seg_folder
 from .dist import find_free_port, run_distributed
 from .malicious import save_malicious_checkpoint
 from .seg_runner import tiny_seg_dataset_cfg, tiny_seg_runner_cfg, tiny_segmentor_cfg
@@ -9,6 +9,7 @@ from .seg_runner import tiny_seg_dataset_cfg, tiny_seg_runner_cfg, tiny_segmento
 __all__ = [
     'find_free_port',
     'make_cls_folder',
+    'make_fashion_mnist_idx',
     'make_seg_folder',
     'run_distributed',
     'save_malicious_checkpoint',

@@ -77,3 +77,24 @@ def make_seg_folder(
         )
         Image.fromarray(mask).save(osp.join(root, 'ann_dir', f'{i}{seg_map_suffix}'))
     return root
+
+
+def make_fashion_mnist_idx(root: str, per_split: int = 8, seed: int = 0) -> str:
+    """Write the four un-gzipped idx files mmpretrain's ``FashionMNIST`` reads (``per_split``
+    28x28 images per split, labels ``0, 1, ..., 9, 0, ...``).
+
+    Returns:
+        str: ``root``.
+    """
+    import struct
+
+    rng = np.random.default_rng(seed)
+    os.makedirs(root, exist_ok=True)
+    for split in ('train', 't10k'):
+        labels = (np.arange(per_split) % 10).astype(np.uint8)
+        images = rng.integers(0, 256, size=(per_split, 28, 28), dtype=np.uint8)
+        with open(osp.join(root, f'{split}-images-idx3-ubyte'), 'wb') as f:
+            f.write(struct.pack('>IIII', 2051, per_split, 28, 28) + images.tobytes())
+        with open(osp.join(root, f'{split}-labels-idx1-ubyte'), 'wb') as f:
+            f.write(struct.pack('>II', 2049, per_split) + labels.tobytes())
+    return root

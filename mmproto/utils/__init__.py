@@ -21,6 +21,7 @@ from .launch import (
     set_work_dir,
     setup_cpu_distributed,
 )
+from .package_scope import register_package_scope, resolve_config_path
 
 __all__ = [
     'add_launch_args',
@@ -30,7 +31,9 @@ __all__ = [
     'config_scope',
     'export_local_rank',
     'install_mmcv_ext_stub',
+    'register_package_scope',
     'register_safe_loader',
+    'resolve_config_path',
     'load_local_checkpoint',
     'checkpoint_safe_globals',
     'check_runner_shapes',
