@@ -3,7 +3,11 @@
 Usage (one process; several with ``tools/dist_train.sh CONFIG GPUS``)::
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--trust-checkpoint]
-        [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
+        [--head {dnc,dl2pa,mcc}] [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
+
+CONFIG is a file or ``package::path`` (``mmpretrain::resnet/resnet18_8xb32_in1k.py``).
+``--head`` swaps an mmpretrain classifier's head for a method's recipe
+(:mod:`mmproto.utils.head_swap`); ``--cfg-options`` apply after it.
 """
 
 import mmproto  # noqa: F401  (compat shims before any mmpretrain / mmseg import)
@@ -11,6 +15,7 @@ import mmproto  # noqa: F401  (compat shims before any mmpretrain / mmseg import
 # isort: split
 import argparse
 import logging
+import os.path as osp
 from copy import deepcopy
 
 import torch
@@ -19,6 +24,7 @@ from mmengine.device import get_device
 from mmengine.logging import print_log
 
 from mmproto.utils import (
+    HEAD_RECIPES,
     add_launch_args,
     add_trust_arg,
     apply_trust,
@@ -28,6 +34,7 @@ from mmproto.utils import (
     export_local_rank,
     resolve_config_path,
     set_work_dir,
+    swap_head,
 )
 
 
@@ -64,6 +71,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--no-persistent-workers',
         action='store_true',
         help='disable persistent_workers in the dataloaders',
+    )
+    parser.add_argument(
+        '--head',
+        choices=sorted(HEAD_RECIPES),
+        help="replace the classifier head (mmpretrain configs) by this method's recipe: head, "
+        'hooks; num_classes and in_channels from the replaced head (before --cfg-options)',
     )
     add_launch_args(parser)
     add_trust_arg(parser)
@@ -129,8 +142,13 @@ def add_resume_schedule_check(cfg: Config) -> None:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command line to ``cfg`` (``--cfg-options`` last, so they win)."""
     config_scope(cfg)
+    head = getattr(args, 'head', None)
+    if head is not None:
+        swap_head(cfg, head)
     cfg.launcher = args.launcher
-    set_work_dir(cfg, args.config, args.work_dir)
+    # default work dir ./work_dirs/<config name>[_<head>]
+    name = args.config if head is None else f'{osp.splitext(args.config)[0]}_{head}.py'
+    set_work_dir(cfg, name, args.work_dir)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None

@@ -12,6 +12,8 @@ from .checkpoint import (
 from .compat import apply_all as apply_compat_shims
 from .compat import install_mmcv_ext_stub
 from .data_check import check_dataset_files
+from .head_swap import RECIPES as HEAD_RECIPES
+from .head_swap import swap_head
 from .launch import (
     add_launch_args,
     build_runner,
@@ -28,6 +30,8 @@ __all__ = [
     'apply_compat_shims',
     'build_runner',
     'check_dataset_files',
+    'HEAD_RECIPES',
+    'swap_head',
     'config_scope',
     'export_local_rank',
     'install_mmcv_ext_stub',
