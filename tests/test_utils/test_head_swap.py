@@ -9,10 +9,11 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import mmproto  # noqa: F401
-from mmproto.utils import swap_head
+from mmproto.utils import resolve_config_path, swap_head
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RESNET18 = 'mmpretrain::resnet/resnet18_8xb32_in1k.py'
+RESNET50 = 'mmpretrain::resnet/resnet50_8xb32_in1k.py'
 SWIN = 'mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py'
 HOOKS = {
     'dnc': ['SubCentroidUpdateHook'],
@@ -145,3 +146,42 @@ def test_bad_input_names_the_field():
     cfg.train_dataloader.batch_size = None
     with pytest.raises(ValueError, match='memory_batches needs auto_scale_lr.base_batch_size'):
         swap_head(cfg, 'dnc')
+
+
+@pytest.mark.parametrize(
+    'base, method, config',
+    [
+        (RESNET50, 'dnc', 'dnc/dnc_resnet50_8xb32_in1k.py'),
+        (
+            'mcc/linear_resnet50_8xb128-300e-ls_in1k.py',
+            'mcc',
+            'mcc/mcc_resnet50_8xb128-300e-ls_in1k.py',
+        ),
+        ('mcc/linear_resnet50_8xb128-300e_in1k.py', 'mcc', 'mcc/mcc_resnet50_8xb128-300e_in1k.py'),
+        (
+            'mcc/linear_swin-tiny_8xb128-300e-ls-mixup_in1k.py',
+            'mcc',
+            'mcc/mcc_swin-tiny_8xb128-300e-ls-mixup_in1k.py',
+        ),
+    ],
+)
+def test_swap_reproduces_the_method_configs(base, method, config):
+    """The swap of a linear config is the method's hand-written config of the same recipe."""
+    path = base if '::' in base else osp.join(REPO, 'configs', base)
+    swapped = swap_head(Config.fromfile(resolve_config_path(path)), method)
+    written = Config.fromfile(osp.join(REPO, 'configs', config))
+    head = {k: v for k, v in written.model.head.items() if k != '_delete_'}
+    if method == 'dnc':  # the written config spells out DNCHead's defaults; the swap does not
+        import inspect
+
+        from mmproto.models.heads.dnc_head import DNCHead
+
+        defaults = inspect.signature(DNCHead.__init__).parameters
+        for key in ('num_subcentroids', 'momentum', 'sinkhorn_eps', 'sinkhorn_iters'):
+            assert head.pop(key) == defaults[key].default
+        assert head.pop('memory_dtype') == defaults['memory_dtype'].default
+        assert head.pop('loss') == defaults['loss'].default
+    assert swapped.model.head.to_dict() == head
+    assert swapped.model.get('train_cfg') == written.model.get('train_cfg')
+    hooks = [h['type'] for h in written.get('custom_hooks', [])]
+    assert [h['type'] for h in swapped.custom_hooks] == hooks
