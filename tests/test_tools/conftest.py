@@ -73,9 +73,9 @@ def reference_top1(ckpt: str, root: str) -> float:
     cfg = Config.fromfile(osp.join(CONFIGS, 'tiny_cls.py'))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
+        pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
     load_checkpoint(model, ckpt, map_location='cpu')
     model.eval()
-    pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
     correct = total = 0
     for c in range(3):
         for i in range(4):
