@@ -26,6 +26,7 @@ from mmproto.utils import (
     apply_trust,
     build_runner,
     check_dataset_files,
+    close_distributed,
     config_scope,
     export_local_rank,
     resolve_config_path,
@@ -154,6 +155,7 @@ def main(argv=None) -> dict:
     metrics = runner.test()
     if classification and args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
+    close_distributed()
     return metrics
 
 

@@ -30,6 +30,7 @@ from mmproto.utils import (
     apply_trust,
     build_runner,
     check_dataset_files,
+    close_distributed,
     config_scope,
     export_local_rank,
     resolve_config_path,
@@ -183,6 +184,7 @@ def main(argv=None) -> None:
     check_dataset_files(cfg)
     runner = build_runner(cfg)
     runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ from .head_swap import swap_head
 from .launch import (
     add_launch_args,
     build_runner,
+    close_distributed,
     config_scope,
     export_local_rank,
     set_torch_threads,
@@ -29,6 +30,7 @@ __all__ = [
     'add_launch_args',
     'apply_compat_shims',
     'build_runner',
+    'close_distributed',
     'check_dataset_files',
     'HEAD_RECIPES',
     'swap_head',

@@ -193,3 +193,12 @@ def build_runner(cfg: Config):
         runner = RUNNERS.build(cfg)
     check_runner_shapes(runner)
     return runner
+
+
+def close_distributed() -> None:
+    """Destroy the process group (if any) before the interpreter exits: a gloo group left to
+    interpreter teardown can abort a rank (``terminate called without an active exception``,
+    exit code -6) after the work is done."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
