@@ -7,7 +7,8 @@ editable (PEP 660) install that path is ``site-packages/mmproto``, which does no
 :func:`register_package_scope` (called by ``import mmproto``) adds ``mmproto`` to the table and
 wraps ``Config._get_cfg_path`` so that ``mmproto::X`` is read from the imported package: its
 ``.mim/configs`` (wheel or ``pip install .``; ``setup.py`` copies ``configs/`` there) or, in a
-source checkout, the checkout's ``configs/``. Every other ``package::`` path goes to mmengine.
+source checkout (also an editable install), the checkout's ``configs/``. Every other
+``package::`` path goes to mmengine.
 
 The scope returned for an ``mmproto::`` base is ``None``, as for a relative base: mmproto has
 no registry of its own (its modules live in mmpretrain's / mmseg's registries and its configs
@@ -29,16 +30,17 @@ _PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def configs_root() -> str:
-    """The folder ``mmproto::`` paths are relative to: the package's ``.mim/configs``, else
-    the source checkout's ``configs/``.
+    """The folder ``mmproto::`` paths are relative to: in a source checkout (``setup.py``
+    beside the package) its ``configs/`` (``mmproto/.mim/configs`` there is a link to it, or a
+    copy a wheel build left behind), else the installed package's ``.mim/configs``.
 
     Raises:
         FileNotFoundError: if neither exists (an install without its configs).
     """
-    candidates = (
-        osp.join(_PACKAGE_DIR, '.mim', 'configs'),
-        osp.join(osp.dirname(_PACKAGE_DIR), 'configs'),
-    )
+    checkout = osp.dirname(_PACKAGE_DIR)
+    candidates = (osp.join(_PACKAGE_DIR, '.mim', 'configs'), osp.join(checkout, 'configs'))
+    if osp.isfile(osp.join(checkout, 'setup.py')):
+        candidates = candidates[::-1]
     for root in candidates:
         if osp.isdir(root):
             return root
