@@ -7,6 +7,7 @@ import torch
 from mmengine import dist
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+from mmengine.runner import IterBasedTrainLoop
 
 from mmproto.models.heads.hyperspherical_head import HypersphericalHead
 from mmproto.ops.assignment import SOLVERS, assignment_scores, label_to_prototype_assignment
@@ -54,6 +55,13 @@ class LabelPrototypeAssignmentHook(Hook):
         self._changed_since_val, self._last_cos = 0, None
 
     def before_train(self, runner) -> None:
+        if self.interval is None and isinstance(runner.train_loop, IterBasedTrainLoop):
+            raise ValueError(
+                'LabelPrototypeAssignmentHook: the train loop is iteration-based '
+                '(IterBasedTrainLoop never ends an epoch), so updates_per_epoch would never '
+                'update the assignment; set interval=<iterations between updates> '
+                '(e.g. --cfg-options custom_hooks.<i>.interval=1000)'
+            )
         head = get_head(runner, HypersphericalHead, 'LabelPrototypeAssignmentHook')
         if not head.dynamic_assignment:
             raise ValueError(

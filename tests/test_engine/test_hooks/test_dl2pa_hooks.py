@@ -177,3 +177,17 @@ def test_ddp_two_ranks_identical_assignment_and_class_means(tmp_path):
     for k in HEAD_KEYS:
         assert torch.equal(s0[k], s1[k]), k
     assert sorted(s0['assignment'].tolist()) == [0, 1, 2]
+
+
+def test_assignment_hook_refuses_an_iteration_based_loop_without_interval():
+    """An IterBasedTrainLoop never ends an epoch: updates_per_epoch alone would never fire
+    (e.g. ``--head dl2pa`` on an iteration-based config)."""
+    from types import SimpleNamespace
+
+    from mmengine.runner import IterBasedTrainLoop
+
+    from mmproto.engine.hooks import LabelPrototypeAssignmentHook
+
+    runner = SimpleNamespace(train_loop=object.__new__(IterBasedTrainLoop))
+    with pytest.raises(ValueError, match='iteration-based.*set interval='):
+        LabelPrototypeAssignmentHook(updates_per_epoch=1).before_train(runner)
