@@ -7,12 +7,18 @@ EPOCHS = 5
 BALANCED_SIZE = 12000  # first 12k training images (~1.2k per class)
 LONG_TAIL_HEAD = 3000  # n_max: the long-tailed subsets' head class (of 6000 per class)
 
-# the same short schedule for every arm: 5 epochs of SGD + cosine, last checkpoint only
-SCHEDULE: Dict = dict(
-    train_cfg=dict(max_epochs=EPOCHS),
-    param_scheduler=dict(T_max=EPOCHS),
-    default_hooks=dict(checkpoint=dict(interval=EPOCHS, max_keep_ckpts=1)),
-)
+
+def schedule(epochs: int = EPOCHS) -> Dict:
+    """The same short schedule for every arm of a study: ``epochs`` of SGD + cosine, the last
+    checkpoint only."""
+    return dict(
+        train_cfg=dict(max_epochs=epochs),
+        param_scheduler=dict(T_max=epochs),
+        default_hooks=dict(checkpoint=dict(interval=epochs, max_keep_ckpts=1)),
+    )
+
+
+SCHEDULE: Dict = schedule(EPOCHS)
 
 
 def balanced(size: int = BALANCED_SIZE) -> Dict:
