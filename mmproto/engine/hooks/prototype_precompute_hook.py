@@ -183,7 +183,10 @@ class PrototypePrecomputeHook(Hook):
         w = P.check_prototypes(w, num_classes, dim, f'{self.method} prototypes')
         if path is not None:
             os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-            torch.save(dict(w=w.T.contiguous().cpu(), method=self.method, seed=self.seed), path)
+            # write then rename: runs started side by side never read a half-written cache
+            tmp = f'{path}.{os.getpid()}.tmp'
+            torch.save(dict(w=w.T.contiguous().cpu(), method=self.method, seed=self.seed), tmp)
+            os.replace(tmp, path)
         return w
 
     def _from_checkpoint(self, num_classes: int, dim: int) -> Tensor:
