@@ -7,6 +7,7 @@ custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
 model = dict(
     head=dict(
         type='MultiCenterArcFaceClsHead',
+        std_scale=0.1,  # official code; paper text 1.0 fails (configs/mcc/README.md)
         scale=64.0,
         margins=0.5,
         easy_margin=False,

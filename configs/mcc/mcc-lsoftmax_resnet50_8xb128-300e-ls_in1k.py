@@ -7,6 +7,7 @@ custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
 model = dict(
     head=dict(
         type='MultiCenterLSoftmaxClsHead',
+        std_scale=0.1,  # official code; paper text 1.0 fails (configs/mcc/README.md)
         margin=2,
         lambda_base=1000.0,
         lambda_gamma=0.12,

@@ -5,4 +5,6 @@ _base_ = './linear_resnet101_8xb128-300e-ls_cifar100.py'
 
 custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
 
-model = dict(head=dict(type='MultiCenterClsHead'))
+# std_scale=0.1 is the official code's sigma; the paper text's 1.0 fails in the Fashion-MNIST
+# study (-15 top-1 vs linear: configs/mcc/README.md, "Does it reproduce?"), so paper rows follow the code.
+model = dict(head=dict(type='MultiCenterClsHead', std_scale=0.1))
