@@ -41,6 +41,13 @@ def parse_args():
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: default)')
     p.add_argument(
+        '--clock',
+        choices=['wall', 'cpu'],
+        default='wall',
+        help="'cpu': this process's CPU time (robust to other jobs on a shared CPU; use with "
+        '--threads 1)',
+    )
+    p.add_argument(
         '--resnet50',
         action='store_true',
         help='also time a full ResNet-50 training step, DNC vs linear head (side by side)',
@@ -60,21 +67,30 @@ def parse_args():
     return p.parse_args()
 
 
+CLOCK = time.perf_counter  # --clock cpu: time.process_time (this process's CPU time)
+
+
 def timeit(fn: Callable, repeats: int, device: str, setup: Optional[Callable] = None) -> float:
-    """Median wall time of ``fn`` in ms (after one warm-up call); ``setup`` runs untimed."""
-    setup and setup()
-    fn()
-    times = []
-    for _ in range(repeats):
-        setup and setup()
-        if device.startswith('cuda'):
-            torch.cuda.synchronize()
-        t = time.perf_counter()
-        fn()
-        if device.startswith('cuda'):
-            torch.cuda.synchronize()
-        times.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(times)
+    """Median time of ``fn`` in ms (after one warm-up call); ``setup`` runs untimed."""
+    return interleaved({'f': (fn, setup)}, repeats, device)['f']
+
+
+def interleaved(fns: dict, repeats: int, device: str) -> dict:
+    """Median times in ms of several ``name: (fn, setup)``, run in alternating rounds (one
+    warm-up round, then ``repeats``), so all see the same machine load."""
+    times = {name: [] for name in fns}
+    for r in range(max(repeats, 1) + 1):
+        for name, (fn, setup) in fns.items():
+            setup and setup()
+            if device.startswith('cuda'):
+                torch.cuda.synchronize()
+            t = CLOCK()
+            fn()
+            if device.startswith('cuda'):
+                torch.cuda.synchronize()
+            if r:
+                times[name].append((CLOCK() - t) * 1e3)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def clustered_batch(protos, n, gen, device):
@@ -179,12 +195,25 @@ def compare_update(args, mb: int, gen: torch.Generator) -> List[tuple]:
     def vectorised():
         bank.update(x, labels, correct)
 
-    t_vec = timeit(vectorised, args.repeats if mb < 1000 else 1, dev, restore)
-    ours = bank.prototypes.clone()
     if bank.memory is not None:
         feats, ys, cor = bank.memory.features, bank.memory.labels, bank.memory.correct
     else:
         feats, ys, cor = x, labels, correct
+    chunk = bank.chunk_rows or default_chunk_rows(d)
+    group = default_group_rows(d)
+    t = interleaved(
+        {
+            'update': (vectorised, restore),
+            'bound': (lambda: read_bound(feats, chunk), None),
+            'bound_group': (lambda: read_bound(feats, group), None),
+        },
+        args.repeats,
+        dev,
+    )
+    t_vec, t_bound, t_bound_g = t['update'], t['bound'], t['bound_group']
+    restore()
+    vectorised()
+    ours = bank.prototypes.clone()
     ref = [None]
     hyper = (bank.momentum, bank.sinkhorn_eps, bank.sinkhorn_iters)
 
@@ -192,10 +221,6 @@ def compare_update(args, mb: int, gen: torch.Generator) -> List[tuple]:
         ref[0] = alg1_per_class_loop(protos, feats, ys, cor, *hyper)
 
     t_loop = timeit(loop, args.repeats if mb < 100 else 1, dev)
-    chunk = bank.chunk_rows or default_chunk_rows(d)
-    group = default_group_rows(d)
-    t_bound = timeit(lambda: read_bound(feats, chunk), args.repeats, dev)
-    t_bound_g = timeit(lambda: read_bound(feats, group), args.repeats, dev)
     delta_err = ((ours - ref[0]).norm() / (ref[0] - protos).norm().clamp(min=1e-12)).item()
     assert delta_err < 1e-3, f'vectorised and per-class results differ ({delta_err:.2e})'
     moved = int(((ref[0] - protos).abs().sum(-1) > 0).sum())
@@ -288,22 +313,27 @@ def resnet50_step(args, gen: torch.Generator) -> List[tuple]:
 def _once(fn: Callable, device: str) -> float:
     if device.startswith('cuda'):
         torch.cuda.synchronize()
-    t = time.perf_counter()
+    t = CLOCK()
     fn()
     if device.startswith('cuda'):
         torch.cuda.synchronize()
-    return (time.perf_counter() - t) * 1e3
+    return (CLOCK() - t) * 1e3
 
 
 def main():
     args = parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == 'cpu' else time.perf_counter
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = args.device
     figures: List[tuple] = []
     gen = torch.Generator().manual_seed(0)
     c, k, d, b = args.num_classes, args.num_subcentroids, args.dim, args.batch
-    print(f'device={dev} threads={torch.get_num_threads()} C={c} K={k} D={d} batch={b}')
+    print(
+        f'device={dev} threads={torch.get_num_threads()} clock={args.clock} C={c} K={k} D={d} '
+        f'batch={b}'
+    )
 
     # 1. vectorised vs per-class loop -------------------------------------------------
     for mb in [] if args.skip_update else args.memory_batches:
