@@ -2,6 +2,7 @@
 
 from .assignment import assignment_scores, label_to_prototype_assignment, solve_linear_assignment
 from .class_frequency import subcentroids_from_class_counts
+from .classwise_cluster_statistics import classwise_cluster_statistics
 from .kmeans import classwise_spherical_kmeans
 from .knn import knn_class_scores
 from .nca import memory_momentum_update, nca_loss
@@ -27,6 +28,7 @@ __all__ = [
     'assignment_scores',
     'check_labels',
     'check_prototypes',
+    'classwise_cluster_statistics',
     'classwise_sinkhorn',
     'classwise_spherical_kmeans',
     'decay_mean_update',

@@ -1,6 +1,6 @@
 """Similarity of each sample to the sub-centroids of its own class (DNC, Alg. 1 ``L[..., c]``)."""
 
-from typing import Optional
+from typing import List, NamedTuple, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -24,6 +24,97 @@ def check_labels(labels: Tensor, num_classes: int, name: str = 'labels') -> None
         )
 
 
+class ClassBlocks(NamedTuple):
+    """Samples sorted by class and packed into blocks of ``size`` rows of one class each.
+
+    ``rows [M]``: sample ids sorted by class (stable); ``ys [M]``: their classes;
+    ``counts [C]``: samples per class; ``block_id``, ``slot [M]``: each sorted row's block
+    and position in it; ``block_class [nb]``: the class of each block; ``class_block [C + 1]``
+    and ``class_row [C + 1]``: first block / sorted row of each class (Python ints).
+    """
+
+    rows: Tensor
+    ys: Tensor
+    counts: Tensor
+    block_id: Tensor
+    slot: Tensor
+    block_class: Tensor
+    class_block: List[int]
+    class_row: List[int]
+    size: int
+
+
+def class_blocks(labels: Tensor, num_classes: int, block_size: int = 64) -> ClassBlocks:
+    """Sort the samples with ``label >= 0`` by class and pack them into one-class blocks.
+
+    ``block_size`` shrinks when the classes hold fewer samples on average, so padding never
+    exceeds the number of real rows.
+    """
+    keep = (labels >= 0).nonzero().squeeze(1)
+    y = labels[keep]
+    order = torch.argsort(y, stable=True)
+    rows, ys = keep[order], y[order]
+    counts = torch.bincount(ys, minlength=num_classes)
+    per_class = ys.numel() // max(int((counts > 0).sum()), 1)
+    size = max(1, min(block_size, 1 << (max(per_class, 1).bit_length() - 1)))
+    first = counts.cumsum(0) - counts
+    rank = torch.arange(ys.numel(), device=labels.device) - first[ys]
+    blocks = (counts + size - 1) // size
+    first_block = blocks.cumsum(0) - blocks
+    block_id = first_block[ys] + rank // size  # non-decreasing
+    block_class = torch.repeat_interleave(torch.arange(num_classes, device=labels.device), blocks)
+    class_block = first_block.tolist() + [block_class.numel()]
+    class_row = first.tolist() + [ys.numel()]
+    return ClassBlocks(
+        rows, ys, counts, block_id, rank % size, block_class, class_block, class_row, size
+    )
+
+
+def gather_blocks(x: Tensor, cb: ClassBlocks, r0: int, r1: int, b0: int, b1: int, out=None):
+    """fp32 ``[b1 - b0, size, D]`` padded blocks of the sorted rows ``r0:r1`` (blocks ``b0:b1``)
+    and the flat slot ``dest [r1 - r0]`` of each row in them.
+
+    Padding slots repeat a real row (finite values; callers discard or zero-weight them).
+    ``out`` is an optional ``(storage-dtype, fp32)`` pair of flat buffers reused across
+    chunks, so no fresh pages are mapped per chunk.
+    """
+    nb, size, dim = b1 - b0, cb.size, x.shape[1]
+    dest = (cb.block_id[r0:r1] - b0) * size + cb.slot[r0:r1]
+    src = cb.rows.new_full((nb * size,), int(cb.rows[r0]))
+    src[dest] = cb.rows[r0:r1]
+    if out is None:
+        xb = x.index_select(0, src).float()
+    else:
+        raw, xb = out[0][: nb * size * dim].view(-1, dim), out[1][: nb * size * dim].view(-1, dim)
+        if raw.data_ptr() == xb.data_ptr():  # fp32 storage: gather straight into the fp32 buffer
+            torch.index_select(x, 0, src, out=xb)
+        else:
+            torch.index_select(x, 0, src, out=raw)
+            xb.copy_(raw)
+    return xb.view(nb, size, dim), dest
+
+
+def chunk_buffers(x: Tensor, rows: int) -> Tuple[Tensor, Tensor]:
+    """Flat ``(storage-dtype, fp32)`` buffers of ``rows x D`` for :func:`gather_blocks`."""
+    xb = torch.empty(rows * x.shape[1], dtype=torch.float32, device=x.device)
+    raw = (
+        xb
+        if x.dtype == torch.float32
+        else torch.empty(rows * x.shape[1], dtype=x.dtype, device=x.device)
+    )
+    return raw, xb
+
+
+def block_similarity(xb: Tensor, pb: Tensor) -> Tensor:
+    """``[nb, B, D] x [nb, K, D] -> [nb * B, K]`` cosines, computed as ``pb @ xb^T``.
+
+    The ``K x D`` operand first (contiguous rows) is the fast layout of this thin batched
+    GEMM on CPU (measured: ~20 % faster than ``xb @ pb^T``).
+    """
+    k = pb.shape[1]
+    return torch.bmm(pb, xb.transpose(1, 2)).transpose(1, 2).reshape(-1, k)
+
+
 @torch.no_grad()
 def own_class_similarity(
     x: Tensor,
@@ -36,8 +127,8 @@ def own_class_similarity(
 
     Used by the class-wise clustering (Eq. 5-6, DNC) without forming the ``N x C x K`` tensor
     and without a Python loop over classes: samples are sorted by class and packed into blocks
-    of ``block_size`` rows that each hold one class, so one batched matmul per chunk multiplies
-    every block with its class's ``K x D`` sub-centroids.
+    of ``block_size`` rows that each hold one class (:func:`class_blocks`), so one batched
+    matmul per chunk multiplies every block with its class's ``K x D`` sub-centroids.
 
     Args:
         x: ``[N, D]`` features (any float dtype, e.g. fp16 memory; computed in fp32).
@@ -55,37 +146,21 @@ def own_class_similarity(
     check_labels(labels, num_classes)
     p = centroids.float()
     out = torch.zeros((x.shape[0], k), dtype=torch.float32, device=x.device)
-    keep = (labels >= 0).nonzero().squeeze(1)
-    if keep.numel() == 0:
+    if not bool((labels >= 0).any()):
         return out
-    y = labels[keep]
-    order = torch.argsort(y, stable=True)
-    rows, ys = keep[order], y[order]
-    counts = torch.bincount(ys, minlength=num_classes)
-    # shrink the blocks when classes are small, so padding never exceeds the real rows
-    per_class = ys.numel() // max(int((counts > 0).sum()), 1)
-    block_size = max(1, min(block_size, 1 << (max(per_class, 1).bit_length() - 1)))
-    rank = torch.arange(ys.numel(), device=x.device) - (counts.cumsum(0) - counts)[ys]
-    blocks = (counts + block_size - 1) // block_size
-    block_id = (blocks.cumsum(0) - blocks)[ys] + rank // block_size  # non-decreasing
-    slot = rank % block_size
-    block_class = torch.repeat_interleave(torch.arange(num_classes, device=x.device), blocks)
-    num_blocks = block_class.numel()
+    cb = class_blocks(labels, num_classes, block_size)
+    num_blocks = cb.block_class.numel()
     chunk_rows = chunk_rows or default_chunk_rows(x.shape[1])
-    step = max(1, chunk_rows // block_size)
+    step = max(1, chunk_rows // cb.size)
     starts = torch.arange(0, num_blocks + step, step, device=x.device).clamp_(max=num_blocks)
-    bounds = torch.searchsorted(block_id, starts).tolist()
+    bounds = torch.searchsorted(cb.block_id, starts).tolist()
+    buffers = chunk_buffers(x, step * cb.size)
     for j, b0 in enumerate(range(0, num_blocks, step)):
-        r0, r1 = bounds[j], bounds[j + 1]
-        nb = min(step, num_blocks - b0)
-        dest = (block_id[r0:r1] - b0) * block_size + slot[r0:r1]
-        # padding slots repeat a real row (finite values); their outputs are discarded
-        src = rows[r0:r1].new_full((nb * block_size,), int(rows[r0]))
-        src[dest] = rows[r0:r1]
-        xb = x.index_select(0, src).float().view(nb, block_size, -1)
+        r0, r1, b1 = bounds[j], bounds[j + 1], min(b0 + step, num_blocks)
+        xb, dest = gather_blocks(x, cb, r0, r1, b0, b1, buffers)
         with torch.autocast(device_type=x.device.type, enabled=False):
-            s = torch.bmm(xb, p[block_class[b0 : b0 + nb]].transpose(1, 2))  # [nb, B, K]
-        out[rows[r0:r1]] = s.view(-1, k).index_select(0, dest)
+            s = block_similarity(xb, p.index_select(0, cb.block_class[b0:b1]))
+        out[cb.rows[r0:r1]] = s.index_select(0, dest)
     return out
 
 

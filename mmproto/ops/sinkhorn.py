@@ -53,7 +53,6 @@ def classwise_sinkhorn(
         allowed = expand_valid(valid, labels, num_k)
         y = labels.clamp(min=0)
         keep = labels >= 0
-        tiny = torch.finfo(torch.float32).tiny
         q = torch.exp(((sims.float() - 1.0) / eps).clamp_(min=_MIN_EXP)) * allowed
         n_c = torch.zeros(num_classes, device=sims.device).index_add_(
             0, y[keep], torch.ones_like(y[keep], dtype=torch.float32)
@@ -62,17 +61,47 @@ def classwise_sinkhorn(
         k_c = k_c.float().sum(1)
         if all_reduce is not None:
             n_c = all_reduce(n_c)
-        for _ in range(iters):
-            # row step: each sub-centroid of class c receives 1/K_c of the class mass
-            rows = torch.zeros((num_classes, num_k), device=sims.device)
-            rows.index_add_(0, y[keep], q[keep])
-            if all_reduce is not None:
-                rows = all_reduce(rows)
-            q = q / rows[y].clamp(min=tiny) / k_c[y, None]
-            # column step: each sample carries 1/n_c of the class mass
-            q = q / q.sum(1, keepdim=True).clamp(min=tiny) / n_c[y, None].clamp(min=1)
-        q = q * n_c[y, None]
+        q = sinkhorn_iterations(q, y, n_c, k_c, iters, all_reduce)
         return q * keep[:, None]
+
+
+@torch.no_grad()
+def sinkhorn_iterations(
+    q: Tensor,
+    y: Tensor,
+    n_c: Tensor,
+    k_c: Tensor,
+    iters: int,
+    all_reduce: Optional[Callable[[Tensor], Tensor]] = None,
+) -> Tensor:
+    """The Sinkhorn-Knopp iterations of Eq. 6 (DNC) on ``q = exp(S / eps)``, all classes at once.
+
+    Args:
+        q: ``[N, K]`` kernel, zero on the entries a sample may not take (ignored rows all 0).
+        y: ``[N]`` class ids in ``[0, C)`` (ignored rows: any class, their ``q`` is 0).
+        n_c: ``[C]`` (global) samples per class; k_c: ``[C]`` valid sub-centroids per class.
+        iters: iterations; all_reduce: optional sum over ranks of the row marginals.
+
+    Returns:
+        ``[N, K]`` plan scaled so every sample's row sums to one.
+    """
+    tiny = torch.finfo(torch.float32).tiny
+    for _ in range(iters):
+        # row step: each sub-centroid of class c receives 1/K_c of the class mass
+        rows = torch.zeros((n_c.numel(), q.shape[1]), device=q.device).index_add_(0, y, q)
+        if all_reduce is not None:
+            rows = all_reduce(rows)
+        q = q / rows[y].clamp(min=tiny) / k_c[y, None]
+        # column step: each sample carries 1/n_c of the class mass
+        q = q / q.sum(1, keepdim=True).clamp(min=tiny) / n_c[y, None].clamp(min=1)
+    return q * n_c[y, None]
+
+
+@torch.no_grad()
+def gumbel_noise(shape, device, generator: Optional[torch.Generator] = None) -> Tensor:
+    """Standard Gumbel noise ``-log(Exp(1))`` of ``shape`` (fp32), as drawn by
+    :func:`assign_from_transport`; drawing it up front lets a chunked caller use it."""
+    return -torch.empty(shape, device=device).exponential_(generator=generator).log()
 
 
 @torch.no_grad()
@@ -82,6 +111,7 @@ def assign_from_transport(
     tau: float = 0.5,
     generator: Optional[torch.Generator] = None,
     mask: Optional[Tensor] = None,
+    gumbel: Optional[Tensor] = None,
 ) -> Tensor:
     """Hard assignment from a transport plan (Alg. 1, DNC: ``one_hot(argmax Q)``).
 
@@ -94,6 +124,7 @@ def assign_from_transport(
         generator: random generator for the Gumbel noise.
         mask: optional ``[N, K]`` bool of the allowed entries; default: rows that are not all
             zero are fully allowed.
+        gumbel: optional ``[N, K]`` noise of :func:`gumbel_noise` (else drawn here).
 
     Returns:
         ``[N]`` long sub-centroid index, -1 for rows without an allowed entry.
@@ -107,7 +138,8 @@ def assign_from_transport(
         elif mode == 'gumbel':
             if tau <= 0:
                 raise ValueError(f'gumbel_tau must be > 0, got {tau}')
-            gumbel = -torch.empty_like(q).exponential_(generator=generator).log()
+            if gumbel is None:
+                gumbel = gumbel_noise(q.shape, q.device, generator)
             logits = (q + gumbel) / tau
         else:
             raise ValueError(f"assign mode must be 'argmax' or 'gumbel', got {mode!r}")

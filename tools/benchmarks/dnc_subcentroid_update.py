@@ -25,6 +25,8 @@ import torch.nn.functional as F
 
 import mmproto  # noqa: F401  (registers DNCHead)
 from mmproto.models.utils import SubCentroidBank
+from mmproto.ops.classwise_cluster_statistics import default_group_rows
+from mmproto.ops.own_class_similarity import default_chunk_rows
 
 
 def parse_args():
@@ -38,24 +40,57 @@ def parse_args():
     p.add_argument('--memory-dtype', default='float16')
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: default)')
+    p.add_argument(
+        '--clock',
+        choices=['wall', 'cpu'],
+        default='wall',
+        help="'cpu': this process's CPU time (robust to other jobs on a shared CPU; use with "
+        '--threads 1)',
+    )
+    p.add_argument(
+        '--resnet50',
+        action='store_true',
+        help='also time a full ResNet-50 training step, DNC vs linear head (side by side)',
+    )
+    p.add_argument('--resnet50-batch', type=int, default=32, help='images per step')
+    p.add_argument(
+        '--resnet50-memory-batches',
+        type=int,
+        default=1000,
+        help='DNC memory of the full step, in batches of --resnet50-batch',
+    )
+    p.add_argument('--image-size', type=int, default=224)
+    p.add_argument('--resnet50-repeats', type=int, default=2, help='timed pairs (+1 warm-up)')
+    p.add_argument(
+        '--skip-update', action='store_true', help='skip parts 1-2 (update and head step)'
+    )
     return p.parse_args()
 
 
+CLOCK = time.perf_counter  # --clock cpu: time.process_time (this process's CPU time)
+
+
 def timeit(fn: Callable, repeats: int, device: str, setup: Optional[Callable] = None) -> float:
-    """Median wall time of ``fn`` in ms (after one warm-up call); ``setup`` runs untimed."""
-    setup and setup()
-    fn()
-    times = []
-    for _ in range(repeats):
-        setup and setup()
-        if device.startswith('cuda'):
-            torch.cuda.synchronize()
-        t = time.perf_counter()
-        fn()
-        if device.startswith('cuda'):
-            torch.cuda.synchronize()
-        times.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(times)
+    """Median time of ``fn`` in ms (after one warm-up call); ``setup`` runs untimed."""
+    return interleaved({'f': (fn, setup)}, repeats, device)['f']
+
+
+def interleaved(fns: dict, repeats: int, device: str) -> dict:
+    """Median times in ms of several ``name: (fn, setup)``, run in alternating rounds (one
+    warm-up round, then ``repeats``), so all see the same machine load."""
+    times = {name: [] for name in fns}
+    for r in range(max(repeats, 1) + 1):
+        for name, (fn, setup) in fns.items():
+            setup and setup()
+            if device.startswith('cuda'):
+                torch.cuda.synchronize()
+            t = CLOCK()
+            fn()
+            if device.startswith('cuda'):
+                torch.cuda.synchronize()
+            if r:
+                times[name].append((CLOCK() - t) * 1e3)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def clustered_batch(protos, n, gen, device):
@@ -99,6 +134,20 @@ def alg1_per_class_loop(protos, feats, labels, correct, momentum, eps, iters):
             new = momentum * protos[c, moved] + (1 - momentum) * mean
             protos[c, moved] = F.normalize(new, dim=-1)
     return protos
+
+
+def read_bound(feats, chunk_rows: int) -> float:
+    """The bound of the update: one pass reading every stored feature in its storage dtype,
+    converting it to fp32 and reducing it (a column sum), in chunks of ``chunk_rows`` rows
+    like the update. Returns the checksum (the result is used, so nothing is skipped)."""
+    acc = torch.zeros(feats.shape[1], dtype=torch.float32, device=feats.device)
+    buf = torch.empty(chunk_rows, feats.shape[1], dtype=torch.float32, device=feats.device)
+    for s in range(0, feats.shape[0], chunk_rows):
+        part = feats[s : s + chunk_rows]
+        b = buf[: part.shape[0]]
+        b.copy_(part)
+        acc += b.sum(0)
+    return float(acc.sum())
 
 
 def state_bytes(module) -> int:
@@ -146,12 +195,25 @@ def compare_update(args, mb: int, gen: torch.Generator) -> List[tuple]:
     def vectorised():
         bank.update(x, labels, correct)
 
-    t_vec = timeit(vectorised, args.repeats if mb < 1000 else 1, dev, restore)
-    ours = bank.prototypes.clone()
     if bank.memory is not None:
         feats, ys, cor = bank.memory.features, bank.memory.labels, bank.memory.correct
     else:
         feats, ys, cor = x, labels, correct
+    chunk = bank.chunk_rows or default_chunk_rows(d)
+    group = default_group_rows(d)
+    t = interleaved(
+        {
+            'update': (vectorised, restore),
+            'bound': (lambda: read_bound(feats, chunk), None),
+            'bound_group': (lambda: read_bound(feats, group), None),
+        },
+        args.repeats,
+        dev,
+    )
+    t_vec, t_bound, t_bound_g = t['update'], t['bound'], t['bound_group']
+    restore()
+    vectorised()
+    ours = bank.prototypes.clone()
     ref = [None]
     hyper = (bank.momentum, bank.sinkhorn_eps, bank.sinkhorn_iters)
 
@@ -165,27 +227,116 @@ def compare_update(args, mb: int, gen: torch.Generator) -> List[tuple]:
     print(
         f'memory {mb:5d} batches ({max(mb, 1) * b:7d} samples): vectorised {t_vec:9.1f} ms, '
         f'per-class loop {t_loop:9.1f} ms, x{t_loop / t_vec:6.1f}; moved sub-centroids '
-        f'{moved}/{c * k}; relative difference of the update {delta_err:.1e}'
+        f'{moved}/{c * k}; relative difference of the update {delta_err:.1e}; bound (one '
+        f'fp32 read of the memory) {t_bound:.1f} ms, update / bound x{t_vec / t_bound:.2f}'
     )
     return [
         (f'update_ms_vectorised_mem{mb}', f'{t_vec:.1f}'),
         (f'update_ms_per_class_loop_mem{mb}', f'{t_loop:.1f}'),
         (f'update_speedup_mem{mb}', f'{t_loop / t_vec:.1f}'),
+        (f'bound_ms_mem{mb}', f'{t_bound:.1f}'),
+        (f'update_to_bound_ratio_mem{mb}', f'{t_vec / t_bound:.2f}'),
+        (f'bound_ms_chunk{group}_mem{mb}', f'{t_bound_g:.1f}'),
+        (f'update_to_bound_chunk{group}_ratio_mem{mb}', f'{t_vec / t_bound_g:.2f}'),
     ]
+
+
+def resnet50_step(args, gen: torch.Generator) -> List[tuple]:
+    """A full ResNet-50 training step (forward, loss, backward, SGD step, and for DNC the
+    sub-centroid update with a full memory) with ``DNCHead`` against ``LinearClsHead``.
+
+    The two models alternate (one warm-up pair, then ``--resnet50-repeats`` timed pairs) so
+    both see the same machine load; the ratio is the median of the per-pair ratios.
+    """
+    from mmpretrain.registry import MODELS
+    from mmpretrain.structures import DataSample
+
+    dev, b, c, k = args.device, args.resnet50_batch, args.num_classes, args.num_subcentroids
+    mb = args.resnet50_memory_batches
+
+    def build(head):
+        torch.manual_seed(0)
+        model = MODELS.build(
+            dict(
+                type='ImageClassifier',
+                backbone=dict(type='ResNet', depth=50),
+                neck=dict(type='GlobalAveragePooling'),
+                head=head,
+            )
+        ).to(dev)
+        return model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    linear = build(dict(type='LinearClsHead', num_classes=c, in_channels=2048))
+    dnc = build(
+        dict(
+            type='DNCHead',
+            num_classes=c,
+            in_channels=2048,
+            num_subcentroids=k,
+            memory_size=mb * b,
+            memory_dtype=args.memory_dtype,
+        )
+    )
+    classifier = dnc[0].head.classifier
+    classifier.attach_subcentroid_updater()
+    if mb:
+        for _ in range(mb - 1):  # a full memory, as in steady-state training
+            classifier.bank.memory.push(*clustered_batch(dnc[0].head.prototypes, b, gen, dev))
+    imgs = torch.randn(b, 3, args.image_size, args.image_size, generator=gen).to(dev)
+    data = [DataSample().set_gt_label(int(y)) for y in torch.randint(0, c, (b,), generator=gen)]
+
+    def step(model, opt, update=None):
+        opt.zero_grad(set_to_none=True)
+        losses = model(imgs, data, mode='loss')
+        sum(v for n, v in losses.items() if 'loss' in n).backward()
+        opt.step()
+        if update is not None:
+            update()
+
+    pairs = []
+    for r in range(args.resnet50_repeats + 1):
+        t_lin = _once(lambda: step(*linear), dev)
+        t_dnc = _once(lambda: step(*dnc, classifier.update_subcentroids), dev)
+        if r:  # the first pair warms up
+            pairs.append((t_lin, t_dnc))
+        print(f'ResNet-50 train step, batch {b}: linear {t_lin:.0f} ms, DNC {t_dnc:.0f} ms')
+    lin = statistics.median(p[0] for p in pairs)
+    dnc_ms = statistics.median(p[1] for p in pairs)
+    ratio = statistics.median(p[1] / p[0] for p in pairs)
+    return [
+        (f'resnet50_step_ms_linear_b{b}', f'{lin:.0f}'),
+        (f'resnet50_step_ms_dnc_b{b}_mem{mb}', f'{dnc_ms:.0f}'),
+        (f'resnet50_step_ratio_dnc_vs_linear_b{b}_mem{mb}', f'{ratio:.3f}'),
+    ]
+
+
+def _once(fn: Callable, device: str) -> float:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+    t = CLOCK()
+    fn()
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+    return (CLOCK() - t) * 1e3
 
 
 def main():
     args = parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == 'cpu' else time.perf_counter
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = args.device
     figures: List[tuple] = []
     gen = torch.Generator().manual_seed(0)
     c, k, d, b = args.num_classes, args.num_subcentroids, args.dim, args.batch
-    print(f'device={dev} threads={torch.get_num_threads()} C={c} K={k} D={d} batch={b}')
+    print(
+        f'device={dev} threads={torch.get_num_threads()} clock={args.clock} C={c} K={k} D={d} '
+        f'batch={b}'
+    )
 
     # 1. vectorised vs per-class loop -------------------------------------------------
-    for mb in args.memory_batches:
+    for mb in [] if args.skip_update else args.memory_batches:
         figures += compare_update(args, mb, gen)
 
     # 2. head train step: DNC vs linear -----------------------------------------------
@@ -205,7 +356,7 @@ def main():
 
     t_lin = timeit(lambda: step(linear), args.repeats, dev)
     figures.append(('head_step_ms_linear', f'{t_lin:.1f}'))
-    for mb in sorted({0, max(args.memory_batches)}):
+    for mb in [] if args.skip_update else sorted({0, max(args.memory_batches)}):
         head = MODELS.build(
             dict(
                 type='DNCHead',
@@ -233,6 +384,10 @@ def main():
             (f'head_step_ratio_dnc_vs_linear_mem{mb}', f'{t_dnc / t_lin:.2f}'),
         ]
         del head
+
+    # 2b. full ResNet-50 training step: DNC vs linear ----------------------------------
+    if args.resnet50:
+        figures += resnet50_step(args, gen)
 
     # 3. bytes of state ---------------------------------------------------------------
     for mb in sorted({0, 1000, max(args.memory_batches)}):

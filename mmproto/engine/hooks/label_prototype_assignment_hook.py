@@ -37,13 +37,18 @@ class LabelPrototypeAssignmentHook(Hook):
 
     Args:
         updates_per_epoch: ``τ'``. interval: iterations between updates (overrides ``τ'``).
-        solver: exact solver, ``'scipy'`` (default) | ``'lapjv'`` | ``'lap'``.
+        solver: exact solver, ``'sparse'`` (default: top-k candidates + the previous
+            assignment, certified optimal by LP duality, else scipy's dense solve) |
+            ``'scipy'`` | ``'lapjv'`` | ``'lap'``.
     """
 
     priority = 'NORMAL'
 
     def __init__(
-        self, updates_per_epoch: float = 1.0, interval: Optional[int] = None, solver: str = 'scipy'
+        self,
+        updates_per_epoch: float = 1.0,
+        interval: Optional[int] = None,
+        solver: str = 'sparse',
     ):
         if updates_per_epoch <= 0:
             raise ValueError(f"updates_per_epoch (tau') must be > 0, got {updates_per_epoch}")
@@ -104,7 +109,7 @@ class LabelPrototypeAssignmentHook(Hook):
         means[unseen] = head.assigned_prototypes[unseen]
         fit = float(assignment_scores(means, head.assigned_prototypes).diagonal().mean())
         start = time.perf_counter()
-        new = label_to_prototype_assignment(means, head.prototypes, self.solver)
+        new = label_to_prototype_assignment(means, head.prototypes, self.solver, init=old)
         seconds = time.perf_counter() - start
         dist.broadcast(new, src=0)
         head.set_assignment(new)

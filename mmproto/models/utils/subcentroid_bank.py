@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from mmproto.ops import (
     assign_from_transport,
+    classwise_cluster_statistics,
     classwise_sinkhorn,
     classwise_spherical_kmeans,
     expand_valid,
@@ -244,14 +245,26 @@ class SubCentroidBank(nn.Module):
             feats = x
 
         fresh = self._init_from_samples(feats, labels) if self.init == 'samples' else None
-        assign = self.assign_subcentroids(feats, labels)
         weight = correct if self.update_only_correct else labels >= 0
         if fresh is not None:
             weight = weight & ~fresh[labels.clamp(min=0)]
-        sums, counts = subcentroid_statistics(
-            feats, labels, assign, weight, self.num_classes, self.num_subcentroids,
-            self.chunk_rows,
-        )  # fmt: skip
+        fused = None
+        if self.assign != 'kmeans' and reduce is None:  # one read of the features
+            mode = 'gumbel' if self.assign == 'sinkhorn_gumbel' else 'argmax'
+            fused = classwise_cluster_statistics(
+                feats, labels, weight, self.prototypes, self.valid, self.sinkhorn_eps,
+                self.sinkhorn_iters, mode, self.gumbel_tau,
+                self._generator(feats.device, 0) if mode == 'gumbel' else None,
+                self.chunk_rows,
+            )  # fmt: skip
+        if fused is not None:
+            _, sums, counts = fused
+        else:  # k-means, per-rank marginals, or a class larger than a chunk: two reads
+            assign = self.assign_subcentroids(feats, labels)
+            sums, counts = subcentroid_statistics(
+                feats, labels, assign, weight, self.num_classes, self.num_subcentroids,
+                self.chunk_rows,
+            )  # fmt: skip
         if reduce is not None:
             sums, counts = reduce(sums), reduce(counts)
         counts = counts * self.valid

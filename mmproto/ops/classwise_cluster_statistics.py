@@ -1,0 +1,162 @@
+"""Alg. 1 (DNC) clustering + statistics in one read of the features, class groups at a time."""
+
+from typing import List, Optional, Tuple
+
+import torch
+from torch import Tensor
+
+from .own_class_similarity import check_labels, default_chunk_rows
+from .sinkhorn import _MIN_EXP, assign_from_transport, gumbel_noise, sinkhorn_iterations
+
+
+def default_group_rows(dim: int) -> int:
+    """Rows of ``dim`` fp32 values in a 4 MiB buffer: a group's features stay in the cache
+    between the similarity matmuls and the statistics, and its Sinkhorn-Knopp iterations
+    still run on several classes at once (measured fastest of 256-4096 rows at D = 2048)."""
+    return max(64, (1 << 20) // max(dim, 1))
+
+
+def class_groups(
+    class_row: List[int], target_rows: int, max_rows: int
+) -> Optional[List[Tuple[int, int]]]:
+    """Greedy runs ``(c0, c1)`` of whole classes of at most ``target_rows`` rows.
+
+    ``class_row [C + 1]`` is the first class-sorted row of each class, then the total. A class
+    larger than ``target_rows`` forms its own run. Returns None when one class alone has more
+    than ``max_rows`` rows (the caller then uses the unfused ops).
+    """
+    groups, c0 = [], 0
+    for c in range(len(class_row) - 1):
+        if class_row[c + 1] - class_row[c] > max_rows:
+            return None
+        if c > c0 and class_row[c + 1] - class_row[c0] > target_rows:
+            groups.append((c0, c))
+            c0 = c
+    groups.append((c0, len(class_row) - 1))
+    return groups
+
+
+@torch.no_grad()
+def classwise_cluster_statistics(
+    x: Tensor,
+    labels: Tensor,
+    weight: Optional[Tensor],
+    centroids: Tensor,
+    valid: Optional[Tensor] = None,
+    eps: float = 0.05,
+    iters: int = 3,
+    mode: str = 'argmax',
+    tau: float = 0.5,
+    generator: Optional[torch.Generator] = None,
+    chunk_rows: Optional[int] = None,
+    group_rows: Optional[int] = None,
+) -> Optional[Tuple[Tensor, Tensor, Tensor]]:
+    """Class-wise Sinkhorn assignment (Eq. 5-6) and the sums/counts ``f, n`` of Alg. 1 (DNC).
+
+    Equal to :func:`own_class_similarity` -> :func:`classwise_sinkhorn` ->
+    :func:`assign_from_transport` -> :func:`subcentroid_statistics`, but every feature is
+    read (and converted to fp32) once. The Sinkhorn problems of different classes are
+    independent, so the samples, sorted by class (stable: memory order within a class), are
+    processed in groups of whole classes of about ``group_rows`` rows: a group is gathered
+    into reused fp32 buffers; each class's cosines are one thin GEMM of its rows against its
+    contiguous ``[K, D]`` sub-centroids; the group's Sinkhorn-Knopp iterations and argmax run
+    on its small ``n x K`` plan; and the same fp32 rows are added to their ``(c, k)`` cluster
+    (``index_add_``, rows of weight 0 go to a spare row). The Gumbel noise is drawn up front
+    over all ``N`` rows, as :func:`assign_from_transport` would draw it.
+
+    Not for per-rank marginals (``sync='reduce'``): the groups differ between ranks.
+
+    Args:
+        x: ``[N, D]`` features (any float dtype; fp32 math).
+        labels: ``[N]`` class ids (``< 0``: ignored).
+        weight: optional ``[N]`` sample weights of the statistics (bool or float), e.g. the
+            "correctly classified" mask of Alg. 1; None means 1.
+        centroids: ``[C, K, D]`` sub-centroids.
+        valid: optional ``[C, K]`` mask of existing sub-centroids (Table 23).
+        eps, iters: Sinkhorn ``epsilon`` and iterations (Eq. 6).
+        mode, tau, generator: as :func:`assign_from_transport`.
+        chunk_rows: most rows one class may have (its fp32 working buffer; default
+            :func:`default_chunk_rows`).
+        group_rows: rows per group (default :func:`default_group_rows`, at most
+            ``chunk_rows``).
+
+    Returns:
+        ``assign [N]`` (-1 for ignored rows), ``sums [C, K, D]``, ``counts [C, K]`` (fp32);
+        None if one class has more than ``chunk_rows`` samples (use the unfused ops).
+    """
+    with torch.autocast(device_type=x.device.type, enabled=False):
+        num_classes, num_k, dim = centroids.shape
+        check_labels(labels, num_classes)
+        if weight is not None and weight.shape != labels.shape:
+            raise ValueError(f'weight of shape {tuple(weight.shape)} for labels {labels.shape}')
+        chunk_rows = chunk_rows or default_chunk_rows(dim)
+        group_rows = min(group_rows or default_group_rows(dim), chunk_rows)
+        keep = (labels >= 0).nonzero().squeeze(1)
+        order = torch.argsort(labels[keep], stable=True)
+        rows, ys = keep[order], labels[keep][order]
+        n_c = torch.bincount(ys, minlength=num_classes)
+        class_row = [0] + n_c.cumsum(0).tolist()
+        groups = class_groups(class_row, group_rows, chunk_rows)
+        if groups is None:
+            return None
+        n, dev = x.shape[0], x.device
+        noise = gumbel_noise((n, num_k), dev, generator) if mode == 'gumbel' else None
+        p = centroids.float().contiguous()
+        spare = num_classes * num_k  # rows of weight 0 (or without a sub-centroid) go here
+        if weight is None:
+            w = None
+        elif weight.dtype == torch.bool:
+            w, use = None, weight[rows]
+        else:
+            w, use = weight.float()[rows], weight[rows] != 0
+        use = None if weight is None else use
+        n_f = n_c.float()
+        k_c = valid.float().sum(1) if valid is not None else torch.full_like(n_f, num_k)
+        assign = torch.full((n,), -1, dtype=torch.long, device=dev)
+        sums = torch.zeros((spare + 1, dim), device=dev)
+        counts = torch.zeros(spare + 1, device=dev)
+        most = max(class_row[c1] - class_row[c0] for c0, c1 in groups)
+        buf = torch.empty((max(most, 1), dim), device=dev)
+        raw = buf if x.dtype == torch.float32 else torch.empty_like(buf, dtype=x.dtype)
+        for c0, c1 in groups:
+            r0, r1 = class_row[c0], class_row[c1]
+            if r1 == r0:
+                continue
+            src = rows[r0:r1]
+            xg = buf[: r1 - r0]
+            torch.index_select(x, 0, src, out=raw[: r1 - r0])
+            if raw is not buf:
+                xg.copy_(raw[: r1 - r0])  # the only fp16 -> fp32 conversion of these rows
+            sims = torch.empty((r1 - r0, num_k), device=dev)
+            for c in range(c0, c1):  # Eq. 5's L^c: thin GEMM against contiguous [K, D]
+                a, b = class_row[c] - r0, class_row[c + 1] - r0
+                if b > a:
+                    torch.mm(xg[a:b], p[c].t(), out=sims[a:b])
+            y = ys[r0:r1] - c0
+            q = torch.exp(((sims - 1.0) / eps).clamp_(min=_MIN_EXP))
+            allowed = None
+            if valid is not None:
+                allowed = valid[c0:c1][y]
+                q = q * allowed
+            q = sinkhorn_iterations(q, y, n_f[c0:c1], k_c[c0:c1], iters)
+            a = assign_from_transport(
+                q, mode, tau, mask=allowed, gumbel=None if noise is None else noise[src]
+            )
+            assign[src] = a
+            dest = (y + c0) * num_k + a
+            ok = a >= 0
+            if use is not None:
+                ok &= use[r0:r1]
+            dest = torch.where(ok, dest, torch.full_like(dest, spare))
+            if w is None:
+                ws = torch.ones(r1 - r0, device=dev)
+            else:
+                ws = w[r0:r1]
+                xg.mul_(ws[:, None])
+            sums.index_add_(0, dest, xg)
+            counts.index_add_(0, dest, ws)
+        return (
+            assign,
+            sums[:spare].view(num_classes, num_k, dim),
+            counts[:spare].view(num_classes, num_k),
+        )
