@@ -7,6 +7,7 @@ from .knn import knn_class_scores
 from .nca import memory_momentum_update, nca_loss
 from .ncm import decay_mean_update, ncm_logits
 from .nearest_samples import init_nearest_samples, merge_nearest_samples, update_nearest_samples
+from .neural_collapse import class_scatter, neural_collapse_stats
 from .own_class_similarity import check_labels, expand_valid, own_class_similarity
 from .pixel_contrast import hard_anchor_sampling, pixel_contrast_loss
 from .prototypes import (
@@ -27,6 +28,7 @@ __all__ = [
     'assignment_scores',
     'check_labels',
     'check_prototypes',
+    'class_scatter',
     'classwise_sinkhorn',
     'classwise_spherical_kmeans',
     'decay_mean_update',
@@ -37,6 +39,7 @@ __all__ = [
     'merge_nearest_samples',
     'momentum_update',
     'nca_loss',
+    'neural_collapse_stats',
     'ncm_logits',
     'embedding_prototypes',
     'expand_valid',
