@@ -21,6 +21,7 @@ from .prototypes import (
 )
 from .sinkhorn import assign_from_transport, classwise_sinkhorn
 from .subcentroid_update import momentum_update, momentum_update_rows, subcentroid_statistics
+from .subcentroid_usage import subcentroid_usage
 from .uniformity import gaussian_potential, uniformity_loss
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     'solve_linear_assignment',
     'subcentroid_statistics',
     'subcentroids_from_class_counts',
+    'subcentroid_usage',
     'update_nearest_samples',
     'uniformity_loss',
 ]

@@ -9,9 +9,23 @@ from mmpretrain.registry import METRICS
 
 from mmproto.ops.neural_collapse import neural_collapse_stats
 
-__all__ = ['NeuralCollapse']
+__all__ = ['NeuralCollapse', 'select_samples']
 
 SAMPLE_SETS = ('auto', 'gallery', 'query', 'all')
+
+
+def select_samples(results: List[dict], samples: str, who: str) -> List[dict]:
+    """The results of the gallery (``knn_gallery``), the queries or all; ``'auto'``: the
+    gallery when there is one, else all."""
+    mode = samples
+    if mode == 'auto':
+        mode = 'gallery' if any(r['gallery'] for r in results) else 'all'
+    if mode == 'all':
+        return results
+    chosen = [r for r in results if r['gallery'] == (mode == 'gallery')]
+    if not chosen:
+        raise ValueError(f'{who}: samples={samples!r} selects no sample')
+    return chosen
 
 
 @METRICS.register_module()
@@ -80,19 +94,8 @@ class NeuralCollapse(BaseMetric):
                 )
             )
 
-    def _select(self, results: List[dict]) -> List[dict]:
-        mode = self.samples
-        if mode == 'auto':
-            mode = 'gallery' if any(r['gallery'] for r in results) else 'all'
-        if mode == 'all':
-            return results
-        chosen = [r for r in results if r['gallery'] == (mode == 'gallery')]
-        if not chosen:
-            raise ValueError(f'NeuralCollapse: samples={self.samples!r} selects no sample')
-        return chosen
-
     def compute_metrics(self, results: List[dict]) -> dict:
-        chosen = self._select(results)
+        chosen = select_samples(results, self.samples, type(self).__name__)
         h = torch.stack([r['embedding'] for r in chosen])
         if self.normalize:
             h = F.normalize(h, dim=1)
