@@ -1,7 +1,7 @@
 """Long-tailed subsets with the deterministic exponential profile (Cao et al. 2019; DL2PA §4.3)."""
 
 import copy
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmpretrain.registry import DATASETS
@@ -20,18 +20,26 @@ def long_tail_counts(n_max: int, num_classes: int, imbalance_factor: float) -> L
 
 
 def long_tail_indices(
-    labels: Sequence[int], num_classes: int, imbalance_factor: float, seed: int = -1
+    labels: Sequence[int],
+    num_classes: int,
+    imbalance_factor: float,
+    seed: int = -1,
+    n_max: Optional[int] = None,
 ) -> List[int]:
     """Indices keeping ``long_tail_counts(n_max, C, factor)[c]`` samples of class ``c``.
 
-    ``n_max`` is the size of the largest class. The first samples of each class in dataset
-    order are kept (``seed >= 0``: the first of a seeded shuffle). Indices are returned sorted.
+    ``n_max`` (the head class's size) defaults to the size of the largest class. The first
+    samples of each class in dataset order are kept (``seed >= 0``: the first of a seeded
+    shuffle). Indices are returned sorted.
     """
     labels = np.asarray(labels)
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f'labels must be in [0, num_classes={num_classes})')
     per_class = np.bincount(labels, minlength=num_classes)
-    targets = long_tail_counts(int(per_class.max()), num_classes, imbalance_factor)
+    if n_max is not None and n_max < 1:
+        raise ValueError(f'n_max must be >= 1, got {n_max}')
+    n_max = int(per_class.max()) if n_max is None else n_max
+    targets = long_tail_counts(n_max, num_classes, imbalance_factor)
     keep = []
     rng = np.random.default_rng(seed) if seed >= 0 else None
     for c, n in enumerate(targets):
@@ -59,6 +67,8 @@ class LongTailDataset:
         dataset: the dataset or its config. imbalance_factor: ``n_min / n_max``.
         seed: ``-1`` keeps the first samples of each class (deterministic, no RNG); ``>= 0``
             keeps the first of a seeded shuffle.
+        n_max: samples of the head class (class 0); default: the largest class's size, which
+            every class of the wrapped dataset must then have (e.g. a balanced set).
     """
 
     def __init__(
@@ -67,9 +77,12 @@ class LongTailDataset:
         imbalance_factor: float,
         seed: int = -1,
         lazy_init: bool = False,
+        n_max: Optional[int] = None,
     ):
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
-        self.imbalance_factor, self.seed = imbalance_factor, seed
+        self.imbalance_factor, self.seed, self.n_max = imbalance_factor, seed, n_max
+        if n_max is not None and n_max < 1:
+            raise ValueError(f'LongTailDataset.n_max must be >= 1, got {n_max}')
         self._metainfo = self.dataset.metainfo
         self._fully_initialized = False
         long_tail_counts(2, 2, imbalance_factor)  # validate early
@@ -87,7 +100,9 @@ class LongTailDataset:
         labels = [int(self.dataset.get_cat_ids(i)[0]) for i in range(len(self.dataset))]
         classes = self._metainfo.get('classes')
         num_classes = len(classes) if classes else max(labels) + 1
-        self.indices = long_tail_indices(labels, num_classes, self.imbalance_factor, self.seed)
+        self.indices = long_tail_indices(
+            labels, num_classes, self.imbalance_factor, self.seed, self.n_max
+        )
         self.dataset.get_subset_(self.indices)
         self._fully_initialized = True
 

@@ -23,6 +23,18 @@ def test_long_tail_profile_counts():
         long_tail_counts(10, 4, 0.0)
 
 
+def test_long_tail_n_max_on_an_unbalanced_pool():
+    # class 1 is the largest: the default n_max (= 12) asks class 0 for more than it has
+    labels = np.array([0] * 9 + [1] * 12 + [2] * 10)
+    with pytest.raises(ValueError, match='class 0 has 9 samples'):
+        long_tail_indices(labels, 3, 0.25)
+    idx = long_tail_indices(labels, 3, 0.25, n_max=8)
+    assert np.bincount(labels[idx]).tolist() == [8, 4, 2]  # floor(8 * 0.25 ** (c / 2))
+    assert idx == sorted(idx) and all(labels[i] == 0 for i in idx[:8])
+    with pytest.raises(ValueError, match='n_max'):
+        long_tail_indices(labels, 3, 0.25, n_max=0)
+
+
 def _write_svhn(root, n):
     from scipy.io import savemat
 
@@ -45,6 +57,15 @@ def test_svhn_long_tail_wrapper(tmp_path):
     item = ds.get_data_info(0)
     assert item['img'].shape == (32, 32, 3) and item['gt_label'] == 1  # y=1 -> digit 1
     assert ds.class_counts()[0] == 20  # y=10 is digit 0, the head class
+    capped = DATASETS.build(
+        dict(
+            type='LongTailDataset',
+            imbalance_factor=0.1,
+            n_max=10,
+            dataset=dict(type='SVHN', data_root=str(tmp_path), split='train'),
+        )
+    )
+    assert capped.class_counts() == long_tail_counts(10, 10, 0.1)
 
 
 def test_stl10_reader(tmp_path):
