@@ -17,3 +17,10 @@ model = dict(
     )
 )
 custom_hooks = [dict(type='SubCentroidUpdateHook')]
+# + how the training images spread over each group's sub-centroids (effective K, fine purity)
+val_evaluator = [
+    dict(type='InductionAccuracy', k=1),
+    dict(type='NeuralCollapse'),
+    dict(type='SubCentroidUsage'),
+]
+test_evaluator = val_evaluator

@@ -3,7 +3,7 @@
 # coarse groups (tops = T-shirt/top, Pullover, Coat, Shirt; shoes = Sandal, Sneaker, Ankle boot;
 # others = Trouser, Dress, Bag). Evaluation: top-1 nearest-neighbour accuracy on the 10 fine classes
 # in the final feature space (the 10k test images as queries, the first 10k training images as
-# gallery; InductionAccuracy) and the 3-class top-1 of the classifier.
+# gallery; InductionAccuracy), the 3-class top-1 of the classifier and NC1 (NeuralCollapse).
 _base_ = './lenet5_1xb128_fashion-mnist.py'
 
 data_root = 'data/fashion_mnist'
@@ -48,7 +48,8 @@ val_dataloader = dict(
     )
 )
 test_dataloader = val_dataloader
-val_evaluator = dict(_delete_=True, type='InductionAccuracy', k=1)
+# + within-class collapse of the same features (NC1 on the coarse and the fine labels, gallery)
+val_evaluator = [dict(type='InductionAccuracy', k=1), dict(type='NeuralCollapse')]
 test_evaluator = val_evaluator
 param_scheduler = dict(T_max=3)
 train_cfg = dict(max_epochs=3, val_interval=3)

@@ -183,10 +183,15 @@ def merge_overrides(base: Dict, update: Dict) -> Dict:
     return out
 
 
-def _innermost(dataset: dict) -> dict:
-    while isinstance(dataset.get('dataset'), dict):  # wrappers: LongTailDataset, RepeatDataset
+def _innermost(dataset: dict) -> List[dict]:
+    """The innermost dataset dicts: through wrappers (``dataset``: LongTailDataset,
+    CoarseLabelDataset, RepeatDataset) and both halves of a ``QueryGalleryDataset``."""
+    if isinstance(dataset.get('query'), dict):
+        parts = [dataset['query'], dataset.get('gallery')]
+        return [leaf for part in parts if isinstance(part, dict) for leaf in _innermost(part)]
+    while isinstance(dataset.get('dataset'), dict):
         dataset = dataset['dataset']
-    return dataset
+    return [dataset]
 
 
 def write_run_config(
@@ -219,14 +224,15 @@ def write_run_config(
         loader = cfg.get(loader_key)
         if not loader:
             continue
-        inner = _innermost(loader['dataset'])
-        if data_root is not None and 'data_root' in inner:
-            inner['data_root'] = osp.abspath(data_root)
-        elif isinstance(inner.get('data_root'), str) and not osp.isabs(inner['data_root']):
-            inner['data_root'] = osp.join(REPO, inner['data_root'])
+        for inner in _innermost(loader['dataset']):
+            if data_root is not None and 'data_root' in inner:
+                inner['data_root'] = osp.abspath(data_root)
+            elif isinstance(inner.get('data_root'), str) and not osp.isabs(inner['data_root']):
+                inner['data_root'] = osp.join(REPO, inner['data_root'])
+            if smoke:
+                size = study.smoke_train_size if loader_key == 'train_dataloader' else None
+                inner['indices'] = size or study.smoke_val_size
         if smoke:
-            size = study.smoke_train_size if loader_key == 'train_dataloader' else None
-            inner['indices'] = size or study.smoke_val_size
             loader['num_workers'], loader['persistent_workers'] = 0, False
     path = osp.join(run.dir, f'{study.name}__{run.slug}.py')  # unique experiment name
     cfg.dump(path)

@@ -8,6 +8,7 @@ from .knn import knn_class_scores
 from .nca import memory_momentum_update, nca_loss
 from .ncm import decay_mean_update, ncm_logits
 from .nearest_samples import init_nearest_samples, merge_nearest_samples, update_nearest_samples
+from .neural_collapse import class_scatter, neural_collapse_stats
 from .own_class_similarity import check_labels, expand_valid, own_class_similarity
 from .pixel_contrast import hard_anchor_sampling, pixel_contrast_loss
 from .prototypes import (
@@ -21,6 +22,7 @@ from .prototypes import (
 )
 from .sinkhorn import assign_from_transport, classwise_sinkhorn
 from .subcentroid_update import momentum_update, momentum_update_rows, subcentroid_statistics
+from .subcentroid_usage import subcentroid_usage
 from .uniformity import gaussian_potential, uniformity_loss
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     'assignment_scores',
     'check_labels',
     'check_prototypes',
+    'class_scatter',
     'classwise_cluster_statistics',
     'classwise_sinkhorn',
     'classwise_spherical_kmeans',
@@ -39,6 +42,7 @@ __all__ = [
     'merge_nearest_samples',
     'momentum_update',
     'nca_loss',
+    'neural_collapse_stats',
     'ncm_logits',
     'embedding_prototypes',
     'expand_valid',
@@ -57,6 +61,7 @@ __all__ = [
     'solve_linear_assignment',
     'subcentroid_statistics',
     'subcentroids_from_class_counts',
+    'subcentroid_usage',
     'update_nearest_samples',
     'uniformity_loss',
 ]

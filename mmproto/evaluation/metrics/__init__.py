@@ -1,3 +1,5 @@
 from .induction_accuracy import InductionAccuracy
+from .neural_collapse import NeuralCollapse
+from .subcentroid_usage import SubCentroidUsage
 
-__all__ = ['InductionAccuracy']
+__all__ = ['InductionAccuracy', 'NeuralCollapse', 'SubCentroidUsage']

@@ -19,7 +19,9 @@ class EmbeddingClassifier(ImageClassifier):
 
     The "final feature space" of App. E (DNC) is, for a parametric head, the input of its
     linear layer (``head.pre_logits``) and, for a DNC head, the space in which it compares
-    with the sub-centroids, ``l2(LN_D(f))`` (``head.classifier.embed``).
+    with the sub-centroids, ``l2(LN_D(f))`` (``head.classifier.embed``). For a DNC head
+    (``embedding='head'``) each prediction also carries ``subcentroid_sims [C, K]``, the cosine
+    to every sub-centroid (Eq. 4; read by :class:`mmproto.evaluation.metrics.SubCentroidUsage`).
 
     Args:
         embedding (str): ``'pre_logits'``, ``'head'`` (the head classifier's ``embed``; DNC) or
@@ -53,6 +55,13 @@ class EmbeddingClassifier(ImageClassifier):
     ) -> List[DataSample]:
         feats = self.extract_feat(inputs)
         predictions = self.head.predict(feats, data_samples, **kwargs)
-        for sample, embedding in zip(predictions, self.extract_embedding(feats).detach()):
+        embeddings = self.extract_embedding(feats).detach()
+        bank = getattr(getattr(self.head, 'classifier', None), 'bank', None)
+        sims = None
+        if bank is not None and self.embedding == 'head':  # DNC: cosine to every sub-centroid
+            sims = bank.similarity(embeddings).detach()
+        for i, (sample, embedding) in enumerate(zip(predictions, embeddings)):
             sample.set_field(embedding, 'embedding')
+            if sims is not None:
+                sample.set_field(sims[i], 'subcentroid_sims')
         return predictions
