@@ -10,10 +10,11 @@ from .sinkhorn import _MIN_EXP, assign_from_transport, gumbel_noise, sinkhorn_it
 
 
 def default_group_rows(dim: int) -> int:
-    """Rows of ``dim`` fp32 values in a 4 MiB buffer: a group's features stay in the cache
-    between the similarity matmuls and the statistics, and its Sinkhorn-Knopp iterations
-    still run on several classes at once (measured fastest of 256-4096 rows at D = 2048)."""
-    return max(64, (1 << 20) // max(dim, 1))
+    """Rows of ``dim`` fp32 values in a 16 MiB buffer (as :func:`default_chunk_rows`): few
+    enough groups that the per-group Sinkhorn-Knopp ops cost little next to reading the
+    rows (measured at D = 2048, 256k fp16 rows: 2048-row groups 0.78 s, 512-row groups
+    0.92 s, same machine and run)."""
+    return default_chunk_rows(dim)
 
 
 def class_groups(
@@ -127,11 +128,12 @@ def classwise_cluster_statistics(
             torch.index_select(x, 0, src, out=raw[: r1 - r0])
             if raw is not buf:
                 xg.copy_(raw[: r1 - r0])  # the only fp16 -> fp32 conversion of these rows
-            sims = torch.empty((r1 - r0, num_k), device=dev)
-            for c in range(c0, c1):  # Eq. 5's L^c: thin GEMM against contiguous [K, D]
+            sims_t = torch.empty((num_k, r1 - r0), device=dev)
+            for c in range(c0, c1):  # Eq. 5's L^c, as [K, D] @ [D, n_c] (the faster layout)
                 a, b = class_row[c] - r0, class_row[c + 1] - r0
                 if b > a:
-                    torch.mm(xg[a:b], p[c].t(), out=sims[a:b])
+                    torch.mm(p[c], xg[a:b].t(), out=sims_t[:, a:b])
+            sims = sims_t.t()
             y = ys[r0:r1] - c0
             q = torch.exp(((sims - 1.0) / eps).clamp_(min=_MIN_EXP))
             allowed = None
