@@ -86,15 +86,17 @@ def sinkhorn_iterations(
         ``[N, K]`` plan scaled so every sample's row sums to one.
     """
     tiny = torch.finfo(torch.float32).tiny
+    n_y = n_c[y, None]
+    n_min1 = n_y.clamp(min=1)
     for _ in range(iters):
         # row step: each sub-centroid of class c receives 1/K_c of the class mass
         rows = torch.zeros((n_c.numel(), q.shape[1]), device=q.device).index_add_(0, y, q)
         if all_reduce is not None:
             rows = all_reduce(rows)
-        q = q / rows[y].clamp(min=tiny) / k_c[y, None]
+        q = q / (rows.clamp_(min=tiny) * k_c[:, None])[y]  # [C, K] first: one gather of N
         # column step: each sample carries 1/n_c of the class mass
-        q = q / q.sum(1, keepdim=True).clamp(min=tiny) / n_c[y, None].clamp(min=1)
-    return q * n_c[y, None]
+        q = q / (q.sum(1, keepdim=True).clamp_(min=tiny) * n_min1)
+    return q * n_y
 
 
 @torch.no_grad()

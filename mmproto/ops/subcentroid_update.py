@@ -93,13 +93,17 @@ def momentum_update_rows(
     with torch.autocast(device_type=prototypes.device.type, enabled=False):
         dim = prototypes.shape[-1]
         idx = (counts.reshape(-1) > 0).nonzero().squeeze(1)
-        p = prototypes.reshape(-1, dim).index_select(0, idx).float()
-        s = sums.reshape(-1, dim).index_select(0, idx).float()
+        p, s, n = prototypes.reshape(-1, dim), sums.reshape(-1, dim), counts.reshape(-1, 1)
+        if idx.numel() < n.shape[0]:  # else every sub-centroid moves: no gathered copies
+            p, s, n = p.index_select(0, idx), s.index_select(0, idx), n.index_select(0, idx)
+        p, s = p.float(), s.float()
         if normalize_mean:
-            target = F.normalize(s, dim=-1)
+            rows = F.normalize(s, dim=-1)
         else:
-            target = s / counts.reshape(-1)[idx, None].float()
-        return idx, F.normalize(momentum * p + (1.0 - momentum) * target, dim=-1)
+            rows = s / n.float()
+        # norm(mu p + (1 - mu) xbar), in place on one fresh [M, D] buffer (same rounding)
+        rows.mul_(1.0 - momentum).add_(p * momentum)
+        return idx, rows.div_(rows.norm(dim=-1, keepdim=True).clamp_(min=1e-12))
 
 
 @torch.no_grad()
