@@ -25,7 +25,6 @@ import torch.nn.functional as F
 
 import mmproto  # noqa: F401  (registers DNCHead)
 from mmproto.models.utils import SubCentroidBank
-from mmproto.ops.classwise_cluster_statistics import default_group_rows
 from mmproto.ops.own_class_similarity import default_chunk_rows
 
 
@@ -199,11 +198,8 @@ def compare_update(args, mb: int, gen: torch.Generator) -> List[tuple]:
         feats, ys, cor = bank.memory.features, bank.memory.labels, bank.memory.correct
     else:
         feats, ys, cor = x, labels, correct
-    chunk = bank.chunk_rows or default_chunk_rows(d)
-    group = default_group_rows(d)
+    chunk = bank.chunk_rows or default_chunk_rows(d)  # also the update's class-group size
     fns = {'update': (vectorised, restore), 'bound': (lambda: read_bound(feats, chunk), None)}
-    if group != chunk:  # the update's own group size, when it differs from the chunk
-        fns['bound_group'] = (lambda: read_bound(feats, group), None)
     t = interleaved(fns, args.repeats, dev)
     t_vec, t_bound = t['update'], t['bound']
     restore()
@@ -225,19 +221,13 @@ def compare_update(args, mb: int, gen: torch.Generator) -> List[tuple]:
         f'{moved}/{c * k}; relative difference of the update {delta_err:.1e}; bound (one '
         f'fp32 read of the memory) {t_bound:.1f} ms, update / bound x{t_vec / t_bound:.2f}'
     )
-    figures = [
+    return [
         (f'update_ms_vectorised_mem{mb}', f'{t_vec:.1f}'),
         (f'update_ms_per_class_loop_mem{mb}', f'{t_loop:.1f}'),
         (f'update_speedup_mem{mb}', f'{t_loop / t_vec:.1f}'),
         (f'bound_ms_mem{mb}', f'{t_bound:.1f}'),
         (f'update_to_bound_ratio_mem{mb}', f'{t_vec / t_bound:.2f}'),
     ]
-    if 'bound_group' in t:
-        figures += [
-            (f'bound_ms_chunk{group}_mem{mb}', f"{t['bound_group']:.1f}"),
-            (f'update_to_bound_chunk{group}_ratio_mem{mb}', f"{t_vec / t['bound_group']:.2f}"),
-        ]
-    return figures
 
 
 def resnet50_step(args, gen: torch.Generator) -> List[tuple]:

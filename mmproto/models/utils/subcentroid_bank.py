@@ -271,10 +271,7 @@ class SubCentroidBank(nn.Module):
         idx, rows = momentum_update_rows(
             self.prototypes, sums, counts, self.momentum, self.normalize_mean
         )
-        if idx.numel() == counts.numel():  # every sub-centroid moved
-            self.prototypes.copy_(rows.view_as(self.prototypes))
-        else:
-            self.prototypes.view(-1, self.embed_dim).index_copy_(0, idx, rows)
+        self.prototypes.view(-1, self.embed_dim).index_copy_(0, idx, rows)
         if self.sync == 'gather' and self.prototypes.device.type != 'cpu':
             broadcast_(self.prototypes)  # scatter-adds on GPU are not bit-reproducible
         self.num_updates += 1
