@@ -4,9 +4,8 @@ import os
 
 import pytest
 import torch
+from helpers.metafile_cache import cache_package_metafiles
 from mmengine.registry import DefaultScope
-
-from mmproto.testing.metafile_cache import cache_package_metafiles
 
 
 @pytest.fixture(autouse=True)

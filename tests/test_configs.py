@@ -22,9 +22,7 @@ from typing import Dict
 
 import pytest
 import torch
-from mmengine.config import Config
-
-from mmproto.testing.config_harness import (
+from helpers.config_harness import (
     TinyData,
     build_runner_parts,
     close_runner,
@@ -33,6 +31,7 @@ from mmproto.testing.config_harness import (
     shrink_config,
     train_two_iterations,
 )
+from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_ROOT = osp.join(REPO, 'configs')

@@ -7,8 +7,7 @@ import os.path as osp
 
 import pytest
 import yaml
-
-from mmproto.testing.config_harness import find_configs
+from helpers.config_harness import find_configs
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 METAFILES = sorted(

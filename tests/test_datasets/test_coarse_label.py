@@ -2,9 +2,9 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import make_cls_folder
 
 from mmproto.datasets import COARSE_PRESETS, CoarseLabelDataset, QueryGalleryDataset
-from mmproto.testing import make_cls_folder
 
 PIPELINE = [
     dict(type='LoadImageFromFile'),

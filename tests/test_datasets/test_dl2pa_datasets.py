@@ -2,11 +2,11 @@ import os
 
 import numpy as np
 import pytest
+from helpers import make_cls_folder
 from mmpretrain.registry import DATASETS
 
 import mmproto  # noqa: F401
 from mmproto.datasets.long_tail import long_tail_counts, long_tail_indices
-from mmproto.testing import make_cls_folder
 
 
 def test_long_tail_profile_counts():

@@ -3,11 +3,11 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import make_cls_folder, tiny_cls_cfg
 from mmengine.runner import Runner
 from mmpretrain.structures import DataSample
 
 from mmproto.evaluation.metrics import InductionAccuracy
-from mmproto.testing import make_cls_folder, tiny_cls_cfg
 
 
 def samples(emb, fine, gallery, pred=None, gt=None):

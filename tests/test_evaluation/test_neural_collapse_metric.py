@@ -1,14 +1,9 @@
-import os.path as osp
-import sys
-
 import pytest
 import torch
+from helpers.neural_collapse_reference import reference_nc  # noqa: E402
 from mmpretrain.structures import DataSample
 
 from mmproto.evaluation.metrics import NeuralCollapse
-
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', 'test_ops'))
-from neural_collapse_reference import reference_nc  # noqa: E402
 
 
 def samples(emb, coarse, fine, gallery):

@@ -2,12 +2,10 @@
 ``own_class_similarity -> classwise_sinkhorn -> assign_from_transport ->
 subcentroid_statistics`` and the per-class reference of Alg. 1 (DNC)."""
 
-import os.path as osp
-import sys
-
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers.dnc_alg1_reference import sinkhorn_one_class  # noqa: E402
 
 from mmproto.ops import (
     assign_from_transport,
@@ -17,9 +15,6 @@ from mmproto.ops import (
     own_class_similarity,
     subcentroid_statistics,
 )
-
-sys.path.insert(0, osp.dirname(__file__))
-from dnc_alg1_reference import sinkhorn_one_class  # noqa: E402
 
 
 def _unfused(x, labels, weight, protos, valid, mode, seed):

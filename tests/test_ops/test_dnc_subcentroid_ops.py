@@ -3,7 +3,7 @@ import threading
 import pytest
 import torch
 import torch.nn.functional as F
-from dnc_alg1_reference import alg1_update, sinkhorn_one_class
+from helpers.dnc_alg1_reference import alg1_update, sinkhorn_one_class
 
 from mmproto.ops import (
     assign_from_transport,

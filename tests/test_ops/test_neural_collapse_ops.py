@@ -1,14 +1,9 @@
-import os.path as osp
-import sys
-
 import numpy as np
 import pytest
 import torch
+from helpers.neural_collapse_reference import reference_nc  # noqa: E402
 
 from mmproto.ops import class_scatter, neural_collapse_stats
-
-sys.path.insert(0, osp.dirname(__file__))
-from neural_collapse_reference import reference_nc  # noqa: E402
 
 
 @pytest.mark.parametrize('num_classes,dim', [(3, 5), (4, 2), (6, 8)])

@@ -8,12 +8,11 @@ import sys
 
 import pytest
 import torch
+from helpers import make_cls_folder, make_seg_folder
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
-
-from mmproto.testing import make_cls_folder, make_seg_folder
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'tests', 'data', 'configs')

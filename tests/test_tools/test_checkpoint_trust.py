@@ -6,9 +6,9 @@ import sys
 
 import pytest
 from conftest import CONFIGS, data_root_options, load_script
+from helpers import save_malicious_checkpoint
 from mmengine.config import Config
 
-from mmproto.testing import save_malicious_checkpoint
 from mmproto.utils.checkpoint import TRUST_ENV, UntrustedCheckpointError, load_local_checkpoint
 
 

@@ -9,8 +9,7 @@ import sys
 
 import pytest
 from conftest import CONFIGS, REPO, data_root_options, reference_top1, run_tool
-
-from mmproto.testing import find_free_port
+from helpers import find_free_port
 
 CLS_CONFIG = osp.join(CONFIGS, 'tiny_cls.py')
 

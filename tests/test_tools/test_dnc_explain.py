@@ -6,11 +6,10 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from helpers import make_cls_folder, tiny_cls_cfg
 from mmengine.config import Config
 from mmengine.runner import Runner
 from PIL import Image
-
-from mmproto.testing import make_cls_folder, tiny_cls_cfg
 
 TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools', 'dnc_explain.py')
 

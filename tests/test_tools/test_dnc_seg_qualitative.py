@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 from conftest import load_script
+from helpers import make_seg_folder, tiny_seg_runner_cfg, tiny_segmentor_cfg
 from mmengine.config import Config
 from PIL import Image
 
 import mmproto  # noqa: F401
-from mmproto.testing import make_seg_folder, tiny_seg_runner_cfg, tiny_segmentor_cfg
 
 
 def _tool():

@@ -10,8 +10,7 @@ import sys
 
 import pytest
 from conftest import REPO, run_tool, tool_env
-
-from mmproto.testing import make_fashion_mnist_idx
+from helpers import make_fashion_mnist_idx
 
 BASE = 'dnc/dnc_lenet5_1xb128_fashion-mnist.py'
 # 8 images, batch 4: one epoch of 2 iterations, then validation on the 8 test images

@@ -5,18 +5,18 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.logging import HistoryBuffer
-from mmengine.runner import Runner, load_checkpoint
-
-import mmproto  # noqa: F401  (registers the safe loader)
-from mmproto.testing import (
+from helpers import (
     make_cls_folder,
     make_seg_folder,
     save_malicious_checkpoint,
     tiny_cls_cfg,
     tiny_seg_runner_cfg,
 )
+from mmengine.config import Config
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import Runner, load_checkpoint
+
+import mmproto  # noqa: F401  (registers the safe loader)
 from mmproto.utils.checkpoint import (
     TRUST_ENV,
     UntrustedCheckpointError,

@@ -3,9 +3,9 @@
 import pytest
 import torch
 import torch.distributed as dist
+from helpers import find_free_port
 from mmengine.config import Config
 
-from mmproto.testing import find_free_port
 from mmproto.utils import config_scope, set_work_dir, setup_cpu_distributed
 from mmproto.utils.launch import no_forward_buffer_sync
 

@@ -2,12 +2,12 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import make_cls_folder, run_distributed
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmproto  # noqa: F401
 from mmproto.engine.hooks.prototype_precompute_hook import load_prototype_file
-from mmproto.testing import make_cls_folder, run_distributed
 
 HEAD_KEYS = ('prototypes', 'assignment', 'class_means.means', 'class_means.initialized')
 

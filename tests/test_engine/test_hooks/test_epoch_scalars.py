@@ -7,12 +7,12 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import make_cls_folder
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmproto  # noqa: F401
 from mmproto.engine.hooks import LabelPrototypeAssignmentHook, multicenter_stats
-from mmproto.testing import make_cls_folder
 
 
 def _cfg(root, work_dir, head, hooks, max_epochs=2):

@@ -3,12 +3,12 @@
 import os.path as osp
 
 import pytest
+from helpers import make_cls_folder, tiny_cls_cfg
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmproto  # noqa: F401
 from mmproto.engine.hooks import resume_schedule_check_hook as module
-from mmproto.testing import make_cls_folder, tiny_cls_cfg
 
 HEAD = dict(type='LinearClsHead', num_classes=3, in_channels=64)
 

@@ -6,13 +6,13 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import make_cls_folder, run_distributed, tiny_cls_cfg
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS, MODELS
 from mmengine.runner import Runner, load_checkpoint
 
 from mmproto.engine.hooks import SubCentroidAnchorHook
 from mmproto.engine.subcentroid_images import embed_samples
-from mmproto.testing import make_cls_folder, run_distributed, tiny_cls_cfg
 
 NUM_CLASSES, K = 3, 2
 

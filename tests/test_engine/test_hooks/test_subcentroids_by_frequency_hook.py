@@ -3,9 +3,8 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import make_cls_folder, tiny_cls_cfg
 from mmengine.runner import Runner
-
-from mmproto.testing import make_cls_folder, tiny_cls_cfg
 
 
 def imbalanced_folder(root):

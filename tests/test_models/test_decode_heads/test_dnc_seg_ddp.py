@@ -6,14 +6,14 @@ import os.path as osp
 
 import pytest
 import torch
-
-import mmproto  # noqa: F401
-from mmproto.testing import (
+from helpers import (
     make_seg_folder,
     run_distributed,
     tiny_seg_runner_cfg,
     tiny_segmentor_cfg,
 )
+
+import mmproto  # noqa: F401
 
 pytestmark = [pytest.mark.dist, pytest.mark.slow]
 

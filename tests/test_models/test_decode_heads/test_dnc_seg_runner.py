@@ -5,11 +5,11 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import make_seg_folder, tiny_seg_runner_cfg, tiny_segmentor_cfg
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmproto  # noqa: F401
-from mmproto.testing import make_seg_folder, tiny_seg_runner_cfg, tiny_segmentor_cfg
 
 
 @pytest.fixture(scope='module')

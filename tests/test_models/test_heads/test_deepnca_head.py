@@ -5,11 +5,11 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import make_cls_folder, run_distributed, tiny_cls_cfg
 from mmengine.runner import Runner
 from mmpretrain.structures import DataSample
 
 from mmproto.models.heads import DeepNCAHead, DeepNCMHead
-from mmproto.testing import make_cls_folder, run_distributed, tiny_cls_cfg
 
 
 def batch(labels, index):

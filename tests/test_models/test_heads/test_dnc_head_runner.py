@@ -5,10 +5,10 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import make_cls_folder, run_distributed
 from mmengine.runner import Runner
 
 import mmproto  # noqa: F401
-from mmproto.testing import make_cls_folder, run_distributed
 
 BATCH = 2  # per rank in the DDP test; the 1-process runs use the global batch
 

@@ -4,10 +4,9 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers import make_cls_folder, run_distributed
 from mmengine.config import Config
 from mmengine.runner import Runner
-
-from mmproto.testing import make_cls_folder, run_distributed
 
 NUM_CLASSES = 3
 

@@ -12,13 +12,9 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _reference():
-    import importlib.util
+    from helpers import dnc_alg1_reference
 
-    path = osp.join(ROOT, 'test_ops', 'dnc_alg1_reference.py')
-    spec = importlib.util.spec_from_file_location('dnc_alg1_reference', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return dnc_alg1_reference
 
 
 def test_assign_matches_per_class_loop_and_update():

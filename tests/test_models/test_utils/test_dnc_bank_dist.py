@@ -5,9 +5,9 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import run_distributed
 
 from mmproto.models.utils import SubCentroidBank
-from mmproto.testing import run_distributed
 
 CONFIGS = {
     'gather': dict(sync='gather', memory_size=48, memory_dtype='float16'),

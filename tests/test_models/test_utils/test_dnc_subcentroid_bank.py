@@ -1,14 +1,9 @@
-import os.path as osp
-import sys
-
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers.dnc_alg1_reference import alg1_update  # noqa: E402
 
 from mmproto.models.utils import SubCentroidBank, SubCentroidClassifier
-
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'test_ops'))
-from dnc_alg1_reference import alg1_update  # noqa: E402
 
 
 def batch(n=48, c=4, d=8, seed=0):

@@ -5,9 +5,9 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import run_distributed
 
 from mmproto.models.utils import PixelSegmentQueues
-from mmproto.testing import run_distributed
 
 
 def batch(seed, b=2, n=12, d=4, c=3):

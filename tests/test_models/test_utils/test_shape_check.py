@@ -55,9 +55,8 @@ def test_cls_head_refuses_other_num_classes(tmp_path, head_type):
 
 
 def test_dnc_decode_head_refuses_other_num_classes(tmp_path):
+    from helpers import tiny_segmentor_cfg
     from mmseg.registry import MODELS
-
-    from mmproto.testing import tiny_segmentor_cfg
 
     with DefaultScope.overwrite_default_scope('mmseg'):
         small = MODELS.build(tiny_segmentor_cfg('DNCFCNHead', num_classes=4))

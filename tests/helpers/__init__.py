@@ -1,4 +1,5 @@
-"""Helpers for tests and benchmarks: tiny on-disk datasets and CPU multi-process runs."""
+"""Test helpers: tiny on-disk datasets, CPU multi-process runs, the config harness and the
+reference implementations of the papers' algorithms (not part of the installed package)."""
 
 from .cls_runner import tiny_cls_cfg
 from .data import make_cls_folder, make_fashion_mnist_idx, make_seg_folder

@@ -2,15 +2,14 @@ import tempfile
 
 import mmengine.config.utils as cfg_utils
 import pytest
-from mmengine.config import Config
-from mmengine.utils import get_installed_path
-
-from mmproto.testing.metafile_cache import (
+from helpers.metafile_cache import (
     _metafile_index,
     cache_package_metafiles,
     cached_cfg_metainfo,
     mmengine_cfg_metainfo,
 )
+from mmengine.config import Config
+from mmengine.utils import get_installed_path
 
 
 @pytest.mark.parametrize('package', ['mmpretrain', 'mmseg'])
