@@ -6,7 +6,7 @@ import os
 import os.path as osp
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Sequence, Tuple
 
 import numpy as np
 
@@ -77,17 +77,81 @@ def aggregate(
     return out
 
 
-def compare(a: Summary, b: Summary, higher_is_better: bool = True) -> Tuple[float, float, str]:
-    """``(Δ = mean_a - mean_b, 2 std, verdict)``; the threshold is twice the larger of the two
-    sample stds, and ``|Δ| < 2 std`` is "no difference" (the project's rule)."""
+WELCH_MIN_N = 5  # seeds per arm from which a difference is judged by Welch's t-test
+ALPHA = 0.05  # two-sided level of Welch's t-test
+
+
+class Comparison(NamedTuple):
+    """A method arm against a baseline arm on one metric (DESIGN.md, Studies).
+
+    ``threshold`` is the smallest ``|Δ|`` the rule calls a difference (the study's resolution):
+    ``2 × the larger std`` below :data:`WELCH_MIN_N` seeds per arm, else ``t_{1-α/2, df} × SE``
+    with ``SE = sqrt(s_a²/n_a + s_b²/n_b)`` the standard error of the difference of the means
+    and ``df`` the Welch-Satterthwaite degrees of freedom (Welch's t-test: ``p < α`` exactly
+    when ``|Δ| > threshold``). ``|Δ| < threshold`` is "no difference".
+    """
+
+    delta: float
+    threshold: float
+    verdict: str
+    rule: str  # '2 std' or 'Welch'
+    se: float = math.nan
+    df: float = math.nan
+    p: float = math.nan
+
+
+def welch(a: Sequence[float], b: Sequence[float], alpha: float = ALPHA) -> Dict[str, float]:
+    """Welch's t-test of ``mean(a) - mean(b)``: ``delta, se, df, t, p`` and ``threshold =
+    t_{1-α/2, df} × se``; ``p`` from ``scipy.stats.ttest_ind(a, b, equal_var=False)``."""
+    from scipy import stats
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size < 2 or b.size < 2:
+        raise ValueError(f'welch needs >= 2 values per arm, got {a.size} and {b.size}')
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    delta, se = float(a.mean() - b.mean()), float(math.sqrt(va + vb))
+    if se == 0.0:  # both arms constant: any difference is exact
+        p = 1.0 if delta == 0 else 0.0
+        return dict(delta=delta, se=0.0, df=math.inf, t=math.nan, p=p, threshold=0.0)
+    df = float((va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1)))
+    t, p = stats.ttest_ind(a, b, equal_var=False)
+    threshold = float(stats.t.ppf(1 - alpha / 2, df) * se)
+    return dict(delta=delta, se=se, df=df, t=float(t), p=float(p), threshold=threshold)
+
+
+def compare(a: Summary, b: Summary, higher_is_better: bool = True) -> Comparison:
+    """``a`` against ``b``: ``|Δ| < threshold`` (see :class:`Comparison`) is "no difference".
+
+    Below :data:`WELCH_MIN_N` seeds in either arm (n = 3) the threshold is twice the larger of
+    the two sample stds (the project's rule); from there on Welch's t-test at level
+    :data:`ALPHA` judges the difference by the standard error of the difference of the means.
+    """
     delta = a.mean - b.mean
     if a.n < 2 or b.n < 2:
-        return delta, math.nan, 'n/a (< 2 seeds)'
-    threshold = 2 * max(a.std, b.std)
+        return Comparison(delta, math.nan, 'n/a (< 2 seeds)', '—')
+    if min(a.n, b.n) >= WELCH_MIN_N:
+        w = welch(a.values, b.values)
+        threshold, rule, extra = w['threshold'], 'Welch', (w['se'], w['df'], w['p'])
+    else:
+        threshold, rule, extra = 2 * max(a.std, b.std), '2 std', ()
     if abs(delta) < threshold or delta == 0:
-        return delta, threshold, 'no difference'
+        return Comparison(delta, threshold, 'no difference', rule, *extra)
     better = (delta > 0) == higher_is_better
-    return delta, threshold, 'better' if better else 'worse'
+    return Comparison(delta, threshold, 'better' if better else 'worse', rule, *extra)
+
+
+def judge_claim(claim: float, comparison: Comparison) -> str:
+    """Does the study resolve a paper's claimed difference ``claim`` (same sign convention as
+    ``Δ``)? ``'below resolution'`` when ``|claim| < threshold`` (a measured difference of that
+    size would be called "no difference"); otherwise whether the measured ``Δ`` is within the
+    threshold of the claim (``'resolved: consistent'``) or not (``'resolved: excluded'``)."""
+    if math.isnan(comparison.threshold):
+        return 'n/a'
+    if abs(claim) < comparison.threshold:
+        return 'below resolution'
+    if abs(comparison.delta - claim) < comparison.threshold:
+        return 'resolved: consistent'
+    return 'resolved: excluded'
 
 
 def verdicts(study: Study, summaries: Mapping[Key, Summary]) -> List[dict]:
@@ -100,18 +164,28 @@ def verdicts(study: Study, summaries: Mapping[Key, Summary]) -> List[dict]:
             for baseline in (b for b in study.baselines if b in present and b != method):
                 a = summaries[(group, method, metric.name)]
                 b = summaries[(group, baseline, metric.name)]
-                delta, threshold, verdict = compare(a, b, metric.higher_is_better)
-                rows.append(
-                    dict(
-                        group=group,
-                        method=method,
-                        baseline=baseline,
-                        delta=delta,
-                        threshold=threshold,
-                        verdict=verdict,
-                    )
+                c = compare(a, b, metric.higher_is_better)
+                row = dict(
+                    group=group,
+                    method=method,
+                    baseline=baseline,
+                    delta=c.delta,
+                    threshold=c.threshold,
+                    verdict=c.verdict,
+                    rule=c.rule,
+                    se=c.se,
+                    df=c.df,
+                    p=c.p,
                 )
+                claim = study.claims.get((method, baseline))
+                if claim is not None:
+                    row.update(claim=claim, claim_verdict=judge_claim(claim, c))
+                rows.append(row)
     return rows
+
+
+def _num(value: float, fmt: str) -> str:
+    return '—' if math.isnan(value) else format(value, fmt)
 
 
 def _cell(s: Summary, fmt: str) -> str:
@@ -138,18 +212,27 @@ def markdown_table(
         lines.append(f'| {arm.group} | {arm.name} | ' + ' | '.join(cells) + f' | {n} |')
     if rows:
         metric = study.metrics[0]
+        claims = any('claim' in r for r in rows)
         lines += [
             '',
-            f'Verdicts on {metric.name} (final value; |Δ| < 2 × the larger std = "no difference"):',
+            f'Verdicts on {metric.name} (final value): |Δ| < threshold is "no difference"; '
+            f'threshold = 2 × the larger std below {WELCH_MIN_N} seeds per arm, else Welch\'s '
+            f't-test (α = {ALPHA}): t(1-α/2, df) × SE of the difference of the means.',
             '',
-            '| group | method | baseline | Δ | 2 std | verdict |',
-            '|---|---|---|---|---|---|',
+            '| group | method | baseline | Δ | rule | threshold | SE | p | verdict |'
+            + (" paper's Δ | claim |" if claims else ''),
+            '|---|---|---|---|---|---|---|---|---|' + ('---|---|' if claims else ''),
         ]
         for r in rows:
-            lines.append(
+            line = (
                 f'| {r["group"]} | {r["method"]} | {r["baseline"]} | {r["delta"]:+.2f} | '
-                f'{r["threshold"]:.2f} | {r["verdict"]} |'
+                f'{r["rule"]} | {r["threshold"]:.2f} | {_num(r["se"], ".2f")} | '
+                f'{_num(r["p"], ".3g")} | {r["verdict"]} |'
             )
+            if claims:
+                claim = r.get('claim')
+                line += ' — | — |' if claim is None else f' {claim:+.2f} | {r["claim_verdict"]} |'
+            lines.append(line)
     return '\n'.join(lines) + '\n'
 
 

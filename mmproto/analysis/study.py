@@ -98,9 +98,11 @@ class Study:
         name: the command-line name. arms: the variants (names unique within a group).
         metrics: what to collect; the first is the one the verdicts compare.
         methods, baselines: arm names; in each group every method present is compared with
-            every baseline present (``|Δ| < 2 std`` is "no difference").
+            every baseline present (``report.compare``: 2 std at n = 3, Welch's t-test from 5 seeds).
         seeds: default seeds. overrides: config fields applied to every arm (the shared
             schedule and data), below the arm's own.
+        claims: ``{(method, baseline): Δ}``, the paper's claimed difference of the first metric;
+            each verdict then says whether the study resolves it (``report.judge_claim``).
         smoke_overrides: extra fields of a ``--smoke`` run (default: 1 epoch, no workers);
             ``smoke_train_size`` / ``smoke_val_size`` cut the innermost train / val datasets.
         description: one paragraph for ``results.md``.
@@ -113,6 +115,7 @@ class Study:
     baselines: Tuple[str, ...] = ()
     seeds: Tuple[int, ...] = (0, 1, 2)
     overrides: Dict = field(default_factory=dict)
+    claims: Dict[Tuple[str, str], float] = field(default_factory=dict)
     smoke_overrides: Dict = field(
         default_factory=lambda: dict(train_cfg=dict(max_epochs=1), param_scheduler=dict(T_max=1))
     )
@@ -133,6 +136,12 @@ class Study:
             unknown = set(getattr(self, role)) - names
             if unknown:
                 raise ValueError(f'study {self.name!r}: {role} {sorted(unknown)} are not arms')
+        for method, baseline in self.claims:
+            if method not in self.methods or baseline not in self.baselines:
+                raise ValueError(
+                    f'study {self.name!r}: claim ({method!r}, {baseline!r}) is not a '
+                    '(method, baseline) pair'
+                )
 
     @property
     def groups(self) -> List[str]:

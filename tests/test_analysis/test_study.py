@@ -13,7 +13,14 @@ import numpy as np
 import pytest
 
 from mmproto.analysis import STUDIES, Arm, Metric, Study, aggregate, markdown_table, verdicts
-from mmproto.analysis.report import compare, reduce_series, write_report
+from mmproto.analysis.report import (
+    Summary,
+    compare,
+    judge_claim,
+    reduce_series,
+    welch,
+    write_report,
+)
 from mmproto.analysis.study import REPO, Run, merge_overrides, read_series
 
 LINEAR = 'configs/dnc/lenet5_1xb128_fashion-mnist.py'
@@ -70,7 +77,7 @@ def test_aggregate_mean_std_and_verdicts(tmp_path):
     assert rows['b2']['verdict'] == 'no difference'
     table = markdown_table(study, summaries, list(rows.values()))
     assert '| g | m | 82.00 ± 2.00 | 4.00 ± 0.00 | 3 |' in table
-    assert '| g | m | b1 | +4.00 | 4.00 | better |' in table
+    assert '| g | m | b1 | +4.00 | 2 std | 4.00 | — | — | better |' in table
     assert report['verdicts'] == verdicts(study, summaries)
     for png in report['pngs']:
         assert osp.getsize(png) > 1000
@@ -78,8 +85,6 @@ def test_aggregate_mean_std_and_verdicts(tmp_path):
 
 
 def test_compare_and_reduce_rules():
-    from mmproto.analysis.report import Summary
-
     a = Summary([80.0, 81.0, 82.0], [], [], [])
     b = Summary([79.0, 80.0, 81.0], [], [], [])
     assert compare(a, b)[2] == 'no difference'  # 1 < 2 * 1
@@ -91,6 +96,66 @@ def test_compare_and_reduce_rules():
         2.0, 3.0, 6.0, 3.0, 1.0,
     ]  # fmt: skip
     assert math.isnan(reduce_series({}, 'last'))
+
+
+@pytest.mark.filterwarnings('ignore:Precision loss')  # b is constant
+def test_welch_hand_computed():
+    # a = [2, 4], b = [1, 1]: s_a^2 / n_a = 2 / 2 = 1, s_b = 0 -> SE = 1, Δ = 2, t = 2 and
+    # df = 1^2 / (1^2 / 1) = 1: Student's t with 1 df is Cauchy, two-sided p = 1 - 2 atan(t) / π
+    # and t_{0.975, 1} = tan(0.475 π)
+    w = welch([2.0, 4.0], [1.0, 1.0])
+    assert w['delta'] == 2.0 and w['se'] == pytest.approx(1.0) and w['df'] == pytest.approx(1.0)
+    assert w['t'] == pytest.approx(2.0)
+    assert w['p'] == pytest.approx(1 - 2 * math.atan(2.0) / math.pi)  # 0.2952
+    assert w['threshold'] == pytest.approx(math.tan(0.475 * math.pi))  # 12.71
+    with pytest.raises(ValueError, match='>= 2 values'):
+        welch([1.0], [1.0, 2.0])
+
+
+def test_compare_uses_welch_from_five_seeds_and_judges_claims():
+    # n = 10 each: a = 79, 81, ... (mean 80), b = 78, 80, ... (mean 79), s^2 = 10/9 in both:
+    # SE = sqrt(2 * (10/9) / 10) = sqrt(2) / 3, df = 2 (n - 1) = 18, t = 3 / sqrt(2) = 2.121,
+    # t_{0.975, 18} = 2.1009 (table) -> threshold = 0.990 < Δ = 1: better (p just below 0.05),
+    # where the 2-std rule (2 sqrt(10/9) = 2.11) says "no difference"
+    a, b = Summary([79.0, 81.0] * 5, [], [], []), Summary([78.0, 80.0] * 5, [], [], [])
+    c = compare(a, b)
+    assert c.rule == 'Welch' and c.verdict == 'better' and c.delta == pytest.approx(1.0)
+    assert c.se == pytest.approx(math.sqrt(2) / 3) and c.df == pytest.approx(18.0)
+    assert c.threshold == pytest.approx(2.1009 * math.sqrt(2) / 3, abs=1e-4)
+    assert 0.045 < c.p < 0.05
+    assert compare(b, a, higher_is_better=True).verdict == 'worse'
+    assert compare(Summary(a.values[:3], [], [], []), Summary(b.values[:3], [], [], [])).rule == (
+        '2 std'
+    )
+    # the paper's claim against this resolution (0.99)
+    assert judge_claim(0.3, c) == 'below resolution'
+    assert judge_claim(1.5, c) == 'resolved: consistent'  # |1 - 1.5| < 0.99
+    assert judge_claim(3.0, c) == 'resolved: excluded'
+    # constant arms: the difference is exact
+    exact = compare(Summary([1.0] * 5, [], [], []), Summary([0.0] * 5, [], [], []))
+    assert exact.verdict == 'better' and exact.threshold == 0.0 and exact.p == 0.0
+
+
+def test_claims_reach_the_verdict_table():
+    study = Study(
+        name='toy',
+        arms=(Arm('m', LINEAR), Arm('b', LINEAR)),
+        metrics=(Metric('acc'),),
+        methods=('m',),
+        baselines=('b',),
+        claims={('m', 'b'): 0.3},
+    )
+    summaries = {
+        ('', 'm', 'acc'): Summary([79.0, 81.0] * 5, [], [], []),
+        ('', 'b', 'acc'): Summary([78.0, 80.0] * 5, [], [], []),
+    }
+    (row,) = verdicts(study, summaries)
+    assert row['claim'] == 0.3 and row['claim_verdict'] == 'below resolution'
+    table = markdown_table(study, summaries, [row])
+    assert '| m | b | +1.00 | Welch | 0.99 | 0.47 | 0.04' in table
+    assert '| better | +0.30 | below resolution |' in table
+    with pytest.raises(ValueError, match='claim'):
+        Study('s', (Arm('a', LINEAR),), (Metric('acc'),), claims={('a', 'x'): 1.0})
 
 
 def test_definitions_are_checked():
