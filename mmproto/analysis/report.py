@@ -216,7 +216,7 @@ def markdown_table(
         lines += [
             '',
             f'Verdicts on {metric.name} (final value): |Δ| < threshold is "no difference"; '
-            f'threshold = 2 × the larger std below {WELCH_MIN_N} seeds per arm, else Welch\'s '
+            f"threshold = 2 × the larger std below {WELCH_MIN_N} seeds per arm, else Welch's "
             f't-test (α = {ALPHA}): t(1-α/2, df) × SE of the difference of the means.',
             '',
             '| group | method | baseline | Δ | rule | threshold | SE | p | verdict |'

@@ -98,7 +98,7 @@ class Study:
         name: the command-line name. arms: the variants (names unique within a group).
         metrics: what to collect; the first is the one the verdicts compare.
         methods, baselines: arm names; in each group every method present is compared with
-            every baseline present (``report.compare``: 2 std at n = 3, Welch's t-test from 5 seeds).
+            every baseline present (``report.compare``: 2 std at n = 3, Welch from 5 seeds).
         seeds: default seeds. overrides: config fields applied to every arm (the shared
             schedule and data), below the arm's own.
         claims: ``{(method, baseline): Δ}``, the paper's claimed difference of the first metric;
