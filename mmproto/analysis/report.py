@@ -226,7 +226,7 @@ def markdown_table(
         for r in rows:
             line = (
                 f'| {r["group"]} | {r["method"]} | {r["baseline"]} | {r["delta"]:+.2f} | '
-                f'{r["rule"]} | {r["threshold"]:.2f} | {_num(r["se"], ".2f")} | '
+                f'{r["rule"]} | {_num(r["threshold"], ".2f")} | {_num(r["se"], ".2f")} | '
                 f'{_num(r["p"], ".3g")} | {r["verdict"]} |'
             )
             if claims:
