@@ -40,7 +40,9 @@ class SubsetAccuracy(BaseMetric):
     ):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if samples not in SAMPLE_SETS:
-            raise ValueError(f'SubsetAccuracy: samples must be one of {SAMPLE_SETS}, got {samples!r}')
+            raise ValueError(
+                f'SubsetAccuracy: samples must be one of {SAMPLE_SETS}, got {samples!r}'
+            )
         self.samples = samples
         self.topk: Tuple[int, ...] = (topk,) if isinstance(topk, int) else tuple(topk)
 
