@@ -1,8 +1,10 @@
-# DL2PA on Fashion-MNIST (CPU quick start): the LeNet-5 features (d = 120), data and 10-epoch SGD
+# DL2PA on Fashion-MNIST (CPU quick start), BALANCED recipe (the official balanced code: no norm
+# before the l2, loss 'hpn', lr 0.01): the LeNet-5 features (d = 120), data and 10-epoch SGD
 # schedule of configs/dnc/lenet5_1xb128_fashion-mnist.py, regressed onto fixed uniformity
 # prototypes (Eq. 3-6) whose label-to-prototype assignment is re-solved by the Hungarian step on
-# the momentum class means (Eq. 8-9, Alg. 1). For d < C (where the assignment matters, Fig. 4)
-# project the features with a neck, e.g.
+# the momentum class means (Eq. 8-9, Alg. 1). For long-tailed data use the long-tail recipe:
+# dl2pa_lenet5_1xb128-200e-mixup_fashion-mnist-lt.py. For d < C (where the assignment matters,
+# Fig. 4) project the features with a neck, e.g.
 #   model.neck=dict(type='LinearNeck', in_channels=120, out_channels=3, gap_dim=2, norm_cfg=None)
 #   model.head.in_channels=3
 #
