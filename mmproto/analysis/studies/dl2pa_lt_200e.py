@@ -12,7 +12,8 @@ LT groups); test = the 10k test set, evaluated every 10 epochs.
 Arms: ``dl2pa-paper`` (assignment once per epoch, tau' = 1, the paper), ``dl2pa-iter``
 (assignment after every iteration), ``psc`` (the same uniformity prototypes, fixed identity
 assignment), ``etf`` (simplex ETF, fixed), ``linear`` (linear softmax head, soft-target
-cross-entropy, the same schedule and Mixup: ``linear_lenet5_1xb128-200e-mixup_fashion-mnist-lt.py``).
+cross-entropy, the same schedule and Mixup:
+``linear_lenet5_1xb128-200e-mixup_fashion-mnist-lt.py``).
 Classes moved: per validation interval (sum over the run) and per update (from the log).
 
 Wall time (5 arms x 2 groups x 3 seeds = 30 runs; 58 / 96 iterations per epoch, 200 epochs):
