@@ -16,9 +16,12 @@ cross-entropy, the same schedule and Mixup:
 ``linear_lenet5_1xb128-200e-mixup_fashion-mnist-lt.py``).
 Classes moved: per validation interval (sum over the run) and per update (from the log).
 
-Wall time (5 arms x 2 groups x 3 seeds = 30 runs; 58 / 96 iterations per epoch, 200 epochs):
-measured 2 epochs of ``dl2pa-iter`` on LT 0.1 (seed 0) on the shared CPU and extrapolated to an
-idle 2-core CPU with ``--jobs 2``: WALL_TIME_ESTIMATE.
+Wall time, estimated (not yet run): about 1 h 25 min with ``--jobs 2`` on an idle 2-core CPU
+(5 arms x 2 groups x 3 seeds = 30 runs; 59 / 96 iterations per epoch (LT 0.01 / 0.1), 200
+epochs, 20 evaluations). Measured as CPU seconds of the training process (data loading
+in-process, so independent of the load of the shared CPU): ``dl2pa-iter`` on LT 0.1, 10 s
+start-up + 1.9 s per epoch (20 ms per iteration, Hungarian step included) + ~1 s per
+evaluation = ~410 s per run (LT 0.01: ~265 s); 10.1k CPU s in all / 2 cores.
 """
 
 from ..study import Arm, Metric, Study

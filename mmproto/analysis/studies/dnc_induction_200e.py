@@ -16,9 +16,12 @@ official values); ``dnc-k1``: the ``dnc-induction`` arm closest to linear (10 ep
 vs -2.35 for ``dnc-temperature`` and -4.5 to -5.7 for the others; its 30-epoch group held only
 linear and dnc-paper).
 
-Wall time (3 arms x 3 seeds, 18.8k iterations and 20 evaluations per run): measured 2 epochs of
-``dnc-paper`` (seed 0) on the shared CPU and extrapolated to an idle 2-core CPU with ``--jobs 2``:
-WALL_TIME_ESTIMATE.
+Wall time, estimated (not yet run): about 50 min with ``--jobs 2`` on an idle 2-core CPU (3 arms
+x 3 seeds, 200 epochs of 94 iterations and 20 evaluations per run). Measured as CPU seconds of
+the training process (data loading in-process, so independent of the load of the shared CPU):
+``dnc-paper`` 9 s start-up + 3.3 s per epoch + ~1.5 s per evaluation = ~700 s per run; the
+MCC quick start's 2.1 s per epoch stands in for ``linear`` (~440 s); 5.5k CPU s in all / 2
+cores.
 """
 
 from ..study import Arm, Metric, Study

@@ -11,9 +11,12 @@ Differences are judged by Welch's t-test (the standard error of the difference o
 and each verdict says whether the paper's +0.3 is above this study's resolution
 (``Study.claims``).
 
-Wall time (3 arms x 2 groups x 10 seeds = 60 runs; 94 / 59 iterations per epoch, 10 epochs,
-the 10k test images after every epoch): measured 2 epochs of ``mcc-code`` (balanced, seed 0) on
-the shared CPU and extrapolated to an idle 2-core CPU with ``--jobs 2``: WALL_TIME_ESTIMATE.
+Wall time, estimated (not yet run): about 20 min with ``--jobs 2`` on an idle 2-core CPU (3 arms
+x 2 groups x 10 seeds = 60 runs; 94 / 59 iterations per epoch, 10 epochs, the 10k test images
+after every epoch). Measured as CPU seconds of the training process (data loading in-process,
+so independent of the load of the shared CPU): ``mcc-code`` balanced, 9 s start-up + 2.1 s per
+epoch (22 ms per iteration) + ~1 s per evaluation = ~40 s per run (LT 0.01: ~32 s); 2.2k CPU
+s in all / 2 cores.
 """
 
 from ..study import Arm, Metric, Study
