@@ -22,7 +22,7 @@ custom_hooks = [dict(type='SubCentroidUpdateHook')]
 val_evaluator = [
     dict(type='InductionAccuracy', k=1),
     dict(type='NeuralCollapse'),
-    dict(type='SubsetAccuracy', samples='gallery', prefix='train'),
+    dict(type='SubsetAccuracy', prefix='train'),  # on the gallery (training images)
     dict(type='SubCentroidUsage'),
 ]
 test_evaluator = val_evaluator

@@ -19,6 +19,6 @@ default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=1))
 val_evaluator = [
     dict(type='InductionAccuracy', k=1),
     dict(type='NeuralCollapse'),
-    dict(type='SubsetAccuracy', samples='gallery', prefix='train'),
+    dict(type='SubsetAccuracy', prefix='train'),  # on the gallery (training images)
 ]
 test_evaluator = val_evaluator

@@ -59,4 +59,8 @@ def test_errors_name_the_field():
     with pytest.raises(KeyError, match='pred_score'):
         SubsetAccuracy(topk=2).process(None, samples(SCORES, LABELS, GALLERY, False))
     with pytest.raises(ValueError, match='selects no sample'):
-        run(SubsetAccuracy(), samples(SCORES, LABELS, [False] * 6))
+        run(SubsetAccuracy(samples='gallery'), samples(SCORES, LABELS, [False] * 6))
+    # 'auto' without a gallery: all samples
+    assert run(SubsetAccuracy(), samples(SCORES, LABELS, [False] * 6))['top1'] == pytest.approx(
+        400 / 6
+    )

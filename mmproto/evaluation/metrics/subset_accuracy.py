@@ -18,13 +18,13 @@ class SubsetAccuracy(BaseMetric):
     queries of a :class:`mmproto.datasets.QueryGalleryDataset` only.
 
     The gallery of an induction evaluation is a subset of the training images (App. E, DNC),
-    so ``samples='gallery'`` measures the training accuracy (the terminal phase of training
-    reaches ~100 %) in the same validation pass as the induction k-NN, without a second loop
-    over the training set.
+    so its accuracy (``samples='auto'`` or ``'gallery'``) is the training accuracy (~100 % in
+    the terminal phase of training), measured in the same validation pass as the induction
+    k-NN, without a second loop over the training set.
 
     Args:
-        samples (str): ``'gallery'`` (default), ``'query'``, ``'all'`` or ``'auto'``; see
-            :class:`NeuralCollapse`.
+        samples (str): ``'auto'`` (default: the gallery when there is one, else all),
+            ``'gallery'``, ``'query'`` or ``'all'``; see :class:`NeuralCollapse`.
         topk (int | tuple[int]): as ``Accuracy``. Defaults to 1.
         collect_device, prefix: see ``BaseMetric`` (prefix defaults to ``'subset'``).
     """
@@ -33,7 +33,7 @@ class SubsetAccuracy(BaseMetric):
 
     def __init__(
         self,
-        samples: str = 'gallery',
+        samples: str = 'auto',
         topk: Union[int, Sequence[int]] = 1,
         collect_device: str = 'cpu',
         prefix: Optional[str] = None,
