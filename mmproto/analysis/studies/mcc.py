@@ -22,18 +22,20 @@ LABEL_SMOOTH = dict(
 DATA = {'balanced': (balanced(), {}), 'LT 0.01': (long_tailed(0.01), LONG_TAIL_SMOKE)}
 
 
-def _arms():
+def arms(with_paper_sigma: bool = True):
+    """Per data group: ``mcc-code``, ``mcc-paper`` (optional), ``linear``, ``label-smooth``."""
     for group, (data, smoke) in DATA.items():
-        paper = {**data, 'model': dict(head=dict(std_scale=1.0))}
         yield Arm('mcc-code', MCC, data, group, smoke)
-        yield Arm('mcc-paper', MCC, paper, group, smoke)
+        if with_paper_sigma:
+            paper = {**data, 'model': dict(head=dict(std_scale=1.0))}
+            yield Arm('mcc-paper', MCC, paper, group, smoke)
         yield Arm('linear', LINEAR, data, group, smoke)
         yield Arm('label-smooth', LINEAR, {**data, **LABEL_SMOOTH}, group, smoke)
 
 
 STUDY = Study(
     name='mcc',
-    arms=tuple(_arms()),
+    arms=tuple(arms()),
     metrics=(
         Metric('accuracy/top1', 'top-1'),
         Metric('mcc_sigma', 'sigma', fmt='.3f'),

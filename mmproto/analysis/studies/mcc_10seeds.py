@@ -19,24 +19,17 @@ epoch (22 ms per iteration) + ~1 s per evaluation = ~40 s per run (LT 0.01: ~32 
 s in all / 2 cores.
 """
 
-from ..study import Arm, Metric, Study
-from ._fashion_mnist import LINEAR, schedule
-from .mcc import DATA, LABEL_SMOOTH, MCC
+from ..study import Metric, Study
+from ._fashion_mnist import schedule
+from .mcc import arms
 
 QUICK_START_EPOCHS = 10  # the schedule of the quick-start configs
 PAPER_GAIN = 0.3  # median gain over the linear classifier, MCC Tables 1-3
 
 
-def _arms():
-    for group, (data, smoke) in DATA.items():
-        yield Arm('mcc-code', MCC, data, group, smoke)
-        yield Arm('linear', LINEAR, data, group, smoke)
-        yield Arm('label-smooth', LINEAR, {**data, **LABEL_SMOOTH}, group, smoke)
-
-
 STUDY = Study(
     name='mcc-10seeds',
-    arms=tuple(_arms()),
+    arms=tuple(arms(with_paper_sigma=False)),
     metrics=(
         Metric('accuracy/top1', 'top-1'),
         Metric('mcc_sigma', 'sigma', fmt='.3f'),
