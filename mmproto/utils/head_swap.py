@@ -9,7 +9,8 @@ in global batches) and MCC's ``soft_targets`` (a ``CrossEntropyLoss`` gets ``use
 replaced head gives ``num_classes``, ``in_channels`` (the feature the head receives, i.e. after
 any neck, which sets DNC's memory and sub-centroid width and DL2PA's prototype dimension d)
 and ``topk``. ``custom_imports`` gets ``mmproto``, so the swapped config, flattened
-(``print_config.py --out``), builds in any process (mmpretrain's own tools). Backbone, neck, data, schedule and runtime are kept; ``--cfg-options`` apply after.
+(``print_config.py --out``), builds in any process (mmpretrain's own tools). Backbone,
+neck, data, schedule and runtime are kept; ``--cfg-options`` apply after.
 """
 
 import logging
@@ -137,7 +138,7 @@ def swap_head(cfg: Config, name: str) -> Config:
         changes.append('custom_hooks += ' + ', '.join(h['type'] for h in added))
     if dropped:
         changes.append(
-            f'{head.type} uses the recipe\'s / its own defaults for the old head\'s '
+            f"{head.type} uses the recipe's / its own defaults for the old head's "
             + ', '.join(dropped)
         )
     print_log(f'--head {name} ({RECIPES[name]}): ' + '; '.join(changes), 'current', logging.INFO)

@@ -69,7 +69,7 @@ def test_flattened_config_trains_with_mmpretrain_tools(tmp_path, tiny_cls_root):
     _dnc_state(str(work / 'iter_2.pth'))
 
 
-RUNNER_ONLY = '''
+RUNNER_ONLY = """
 import sys
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -89,7 +89,7 @@ model.eval()
 preds = model.val_step(data)
 assert len(preds) == 2 and preds[0].pred_score.shape == (1000,)
 print('built', type(model.head).__name__, model.head.classifier.bank.prototypes.shape)
-'''
+"""
 
 
 def test_flattened_upstream_head_swap_builds_without_importing_mmproto(tmp_path):
@@ -108,7 +108,7 @@ def test_flattened_upstream_head_swap_builds_without_importing_mmproto(tmp_path)
         'model.head.memory_size=4',
     )
     text = flat.read_text()
-    assert "custom_imports = dict(" in text and "'mmproto'" in text
+    assert 'custom_imports = dict(' in text and "'mmproto'" in text
     script = tmp_path / 'build.py'
     script.write_text(RUNNER_ONLY)
     proc = subprocess.run(
