@@ -183,6 +183,7 @@ def build_runner(cfg: Config):
     from mmengine.registry import MODELS, RUNNERS, init_default_scope
     from mmengine.runner import Runner
 
+    from .._warnings import UnusedFileClientFilter
     from .checkpoint import check_runner_shapes
     from .config_check import check_config_keys
 
@@ -195,6 +196,7 @@ def build_runner(cfg: Config):
         init_default_scope(config_scope(cfg))  # the custom runner may live in mmseg's RUNNERS
         runner = RUNNERS.build(cfg)
     check_runner_shapes(runner)
+    runner.logger.addFilter(UnusedFileClientFilter())
     return runner
 
 

@@ -66,7 +66,7 @@ STUDY = Study(
             'changed_per_update',
             'classes moved per update',
             reduce='max',
-            log_pattern=r'LabelPrototypeAssignmentHook: (\d+)/\d+ classes changed',
+            log_pattern=r'LabelPrototypeAssignmentHook: .*?(\d+)/\d+ classes changed',
             fmt='.1f',
         ),
     ),
