@@ -5,8 +5,10 @@ mmengine / mmpretrain / mmseg registries (use ``custom_imports=dict(imports=['mm
 """
 
 from ._warnings import filter_repeated_warnings as _filter_repeated_warnings
+from ._warnings import quiet_dependency_notices as _quiet_dependency_notices
 
 _filter_repeated_warnings()  # before mmengine is imported
+_quiet_dependency_notices()
 
 from .utils.compat import apply_all as _apply_compat_shims  # noqa: E402
 

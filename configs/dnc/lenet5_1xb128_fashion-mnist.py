@@ -1,7 +1,7 @@
 # Linear-head baseline of the DNC Fashion-MNIST run beside it: mmpretrain's LeNet-5 conv
 # features (120-d after the last conv at 32x32) + a linear classifier, same data and schedule.
-# Data: sudo apt-get install dataset-fashion-mnist
-#       python tools/dataset_converters/prepare_fashion_mnist.py  (-> data/fashion_mnist)
+# Data: the Debian package dataset-fashion-mnist (bash tools/setup.sh installs it); tools/train.py
+# un-gzips it into data/fashion_mnist on first use.
 # The val/test split is the official 10k test set (Fashion-MNIST has no separate val split).
 _base_ = 'mmpretrain::lenet/lenet5_mnist.py'
 custom_imports = dict(imports=['mmproto'], allow_failed_imports=False)
@@ -19,38 +19,27 @@ model = dict(
     ),
 )
 
-# dataset: mmpretrain's FashionMNIST reading the un-gzipped idx files of data_root
+# dataset: mmpretrain's FashionMNIST reading the un-gzipped idx files of data_root (the base's
+# dataset_type and common_data_cfg are overridden, so no MNIST field is left in the config)
+dataset_type = 'FashionMNIST'
 data_root = 'data/fashion_mnist'
 data_preprocessor = dict(mean=[72.94], std=[90.02], num_classes=10)  # train-set pixel stats
 pipeline = [dict(type='Resize', scale=32), dict(type='PackInputs')]
+common_data_cfg = dict(
+    type=dataset_type, data_root=data_root, data_prefix='', download=False, pipeline=pipeline
+)
 train_dataloader = dict(
     batch_size=128,
     num_workers=2,
     persistent_workers=True,
-    dataset=dict(
-        type='FashionMNIST',
-        data_root=data_root,
-        data_prefix='',
-        split='train',
-        test_mode=False,
-        download=False,
-        pipeline=pipeline,
-    ),
+    dataset=dict(**common_data_cfg, split='train', test_mode=False),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
     batch_size=256,
     num_workers=2,
     persistent_workers=True,
-    dataset=dict(
-        type='FashionMNIST',
-        data_root=data_root,
-        data_prefix='',
-        split='test',
-        test_mode=True,
-        download=False,
-        pipeline=pipeline,
-    ),
+    dataset=dict(**common_data_cfg, split='test', test_mode=True),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 test_dataloader = val_dataloader

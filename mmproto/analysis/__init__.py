@@ -1,4 +1,4 @@
-"""Studies: train every arm of a comparison over seeds and report mean ± std (issue 10).
+"""Studies: train every arm of a comparison over seeds and report mean ± std.
 
 ``tools/analysis_tools/study.py NAME`` is the command line; the studies themselves are small
 modules in :mod:`mmproto.analysis.studies`, found by :func:`get_study`.

@@ -202,14 +202,17 @@ def markdown_table(
     """The results table (one line per group × arm, one column per metric, ``n`` seeds) and,
     if given, the verdict table."""
     names = [m.name + (f' ({m.reduce})' if m.reduce != 'last' else '') for m in study.metrics]
+    grouped = any(arm.group for arm in study.arms)  # no empty group column
+    first = ['group', 'arm'] if grouped else ['arm']
     lines = [
-        '| group | arm | ' + ' | '.join(names) + ' | n |',
-        '|---|---|' + '---|' * len(names) + '---|',
+        '| ' + ' | '.join(first + names) + ' | n |',
+        '|' + '---|' * (len(first) + len(names) + 1),
     ]
     for arm in study.arms:
         cells = [_cell(summaries[(arm.group, arm.name, m.name)], m.fmt) for m in study.metrics]
         n = summaries[(arm.group, arm.name, study.metrics[0].name)].n
-        lines.append(f'| {arm.group} | {arm.name} | ' + ' | '.join(cells) + f' | {n} |')
+        row = [arm.group, arm.name] if grouped else [arm.name]
+        lines.append('| ' + ' | '.join(row + cells) + f' | {n} |')
     if rows:
         metric = study.metrics[0]
         claims = any('claim' in r for r in rows)
@@ -219,13 +222,15 @@ def markdown_table(
             f"threshold = 2 × the larger std below {WELCH_MIN_N} seeds per arm, else Welch's "
             f't-test (α = {ALPHA}): t(1-α/2, df) × SE of the difference of the means.',
             '',
-            '| group | method | baseline | Δ | rule | threshold | SE | p | verdict |'
+            ('| group ' if grouped else '')
+            + '| method | baseline | Δ | rule | threshold | SE | p | verdict |'
             + (" paper's Δ | claim |" if claims else ''),
-            '|---|---|---|---|---|---|---|---|---|' + ('---|---|' if claims else ''),
+            '|---' * (9 if grouped else 8) + '|' + ('---|---|' if claims else ''),
         ]
         for r in rows:
             line = (
-                f'| {r["group"]} | {r["method"]} | {r["baseline"]} | {r["delta"]:+.2f} | '
+                (f'| {r["group"]} ' if grouped else '')
+                + f'| {r["method"]} | {r["baseline"]} | {r["delta"]:+.2f} | '
                 f'{r["rule"]} | {_num(r["threshold"], ".2f")} | {_num(r["se"], ".2f")} | '
                 f'{_num(r["p"], ".3g")} | {r["verdict"]} |'
             )
@@ -234,6 +239,21 @@ def markdown_table(
                 line += ' — | — |' if claim is None else f' {claim:+.2f} | {r["claim_verdict"]} |'
             lines.append(line)
     return '\n'.join(lines) + '\n'
+
+
+def _plot_single_points(ax, arms, series, x_label: str) -> None:
+    """One value per arm (e.g. a one-epoch smoke run): bars with the arm names on the x axis
+    instead of a curve of one point."""
+    names = [a.name for a, s in zip(arms, series) if s.x]
+    kept = [s for s in series if s.x]
+    means = [s.curve_mean[-1] for s in kept]
+    stds = [s.curve_std[-1] for s in kept]
+    colors = [f'C{i}' for i in range(len(kept))]
+    ax.bar(range(len(kept)), means, yerr=stds, color=colors, alpha=0.8)
+    ax.set_xticks(range(len(kept)))
+    ax.set_xticklabels(names, rotation=30, ha='right', fontsize=7)
+    if kept:
+        ax.set_xlabel(f'at {x_label} {kept[0].x[-1]:g}', fontsize=8)
 
 
 def plot_metrics(
@@ -252,15 +272,22 @@ def plot_metrics(
             1, len(groups), figsize=(3.2 * len(groups) + 0.8, 3.0), squeeze=False
         )
         for ax, group in zip(axes[0], groups):
-            for arm in (a for a in study.arms if a.group == group):
-                s = summaries[(group, arm.name, metric.name)]
-                if not s.x:
-                    continue
-                x, m, sd = np.array(s.x), np.array(s.curve_mean), np.array(s.curve_std)
-                (line,) = ax.plot(x, m, marker='o' if len(x) < 20 else None, ms=3, label=arm.name)
-                ax.fill_between(x, m - sd, m + sd, color=line.get_color(), alpha=0.2, lw=0)
+            arms = [a for a in study.arms if a.group == group]
+            series = [summaries[(group, a.name, metric.name)] for a in arms]
+            if max((len(s.x) for s in series), default=0) == 1:
+                _plot_single_points(ax, arms, series, metric.x_label)
+            else:
+                for arm, s in zip(arms, series):
+                    if not s.x:
+                        continue
+                    x, m, sd = np.array(s.x), np.array(s.curve_mean), np.array(s.curve_std)
+                    (line,) = ax.plot(
+                        x, m, marker='o' if len(x) < 20 else None, ms=3, label=arm.name
+                    )
+                    ax.fill_between(x, m - sd, m + sd, color=line.get_color(), alpha=0.2, lw=0)
+                ax.xaxis.get_major_locator().set_params(integer=True)
+                ax.set_xlabel(metric.x_label, fontsize=8)
             ax.set_title(group or study.name, fontsize=9)
-            ax.set_xlabel(metric.x_label, fontsize=8)
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
         axes[0][0].set_ylabel(metric.name, fontsize=8)

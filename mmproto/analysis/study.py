@@ -7,6 +7,7 @@ the resolved config that was trained, mmengine's logs (``*/vis_data/scalars.json
 resumes where it stopped; an unfinished run is restarted from scratch.
 """
 
+import contextlib
 import copy
 import importlib.util
 import json
@@ -253,16 +254,18 @@ def _train_in_process(config: str, run: Run) -> int:
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     cwd = os.getcwd()
-    try:
-        os.chdir(run.work_dir)
-        tool.main([config, '--work-dir', run.dir])
-        return 0
-    except Exception:  # recorded in the run's log; the study reports the failed run
-        with open(osp.join(run.dir, 'log.txt'), 'a') as f:
-            f.write(traceback.format_exc())
-        return 1
-    finally:
-        os.chdir(cwd)
+    # the run's output (config dump, training log) goes to its log.txt, as in a subprocess
+    with open(osp.join(run.dir, 'log.txt'), 'w') as log:
+        try:
+            os.chdir(run.work_dir)
+            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                tool.main([config, '--work-dir', run.dir])
+            return 0
+        except Exception:  # recorded in the run's log; the study reports the failed run
+            log.write(traceback.format_exc())
+            return 1
+        finally:
+            os.chdir(cwd)
 
 
 def _train_subprocess(config: str, run: Run) -> int:

@@ -8,10 +8,16 @@
    resume files (``HistoryBuffer``, numpy scalars). mmengine's local checkpoint loader is
    replaced by :func:`mmproto.utils.checkpoint.load_local_checkpoint`: still weights-only,
    with an allow-list of exactly those types; nothing else is unpickled unless trusted.
+3. A torchvision whose compiled ops do not load beside the installed torch (the CPU-only
+   stack, ``requirements/pinned-cpu.txt``: torch ``+cpu`` with PyPI's torchvision) fails at
+   ``import torchvision`` (``operator torchvision::nms does not exist``). The two op schemas
+   torchvision's import registers fake kernels for are declared; every model imports and runs,
+   and a call of a torchvision op raises torchvision's own "Couldn't load custom C++ ops".
 """
 
 import importlib
 import importlib.machinery
+import importlib.util
 import sys
 import types
 
@@ -63,6 +69,37 @@ def install_mmcv_ext_stub() -> bool:
     return True
 
 
+_TORCHVISION_SCHEMAS = (
+    'nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor',
+    'qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor',
+)
+_torchvision_lib = None  # kept alive: a Library's definitions die with it
+
+
+def declare_torchvision_op_schemas() -> bool:
+    """Import torchvision; if its compiled ops do not load, declare their schemas and import it
+    again. Returns True if declared."""
+    global _torchvision_lib
+    if 'torchvision' in sys.modules or importlib.util.find_spec('torchvision') is None:
+        return False
+    try:
+        importlib.import_module('torchvision')
+        return False
+    except RuntimeError as error:
+        if 'torchvision::nms' not in str(error):
+            raise
+    for name in [m for m in sys.modules if m.split('.')[0] == 'torchvision']:
+        del sys.modules[name]  # the half-imported package
+    import torch
+
+    _torchvision_lib = torch.library.Library('torchvision', 'FRAGMENT')
+    for schema in _TORCHVISION_SCHEMAS:
+        _torchvision_lib.define(schema)
+    importlib.import_module('torchvision')
+    return True
+
+
 def apply_all() -> None:
     install_mmcv_ext_stub()
+    declare_torchvision_op_schemas()
     register_safe_loader()

@@ -5,13 +5,19 @@ root and otherwise try to download them (impossible offline) or report only that
 dataset is missing; an mmseg dataset (``data_prefix`` with ``img_path`` / ``seg_map_path``)
 ends in a raw ``FileNotFoundError`` deep inside its file listing. ``tools/train.py`` and
 ``tools/test.py`` call :func:`check_dataset_files` before building the Runner, so the user
-learns how to get the data instead.
+learns how to get the data instead. Fashion-MNIST is prepared on first use from the Debian
+package's files when they are installed (never downloaded).
 """
 
+import logging
 import os.path as osp
 from typing import Iterator, Sequence
 
 from mmengine.config import Config
+from mmengine.logging import print_log
+
+from . import fashion_mnist
+from .package_scope import configs_root
 
 IDX_FILES = (
     'train-images-idx3-ubyte',
@@ -22,10 +28,11 @@ IDX_FILES = (
 
 HOW_TO_GET = {
     'FashionMNIST': (
-        'Fashion-MNIST ships as the Debian package dataset-fashion-mnist. Install it and '
-        'un-gzip it into the data folder:\n'
-        '    sudo apt-get install dataset-fashion-mnist\n'
-        '    python tools/dataset_converters/prepare_fashion_mnist.py --out-dir {root}'
+        'Fashion-MNIST ships as the Debian package dataset-fashion-mnist ({src}). Install it '
+        '(as root or with sudo):\n'
+        '    ' + fashion_mnist.APT_INSTALL + '\n'
+        'then run again: tools/train.py and tools/test.py un-gzip it into {root} on first use '
+        '(by hand: python {tools}/dataset_converters/prepare_fashion_mnist.py --out-dir {root})'
     ),
     'MNIST': (
         'put the four un-gzipped MNIST idx files ({files}) into {root}, or set '
@@ -74,12 +81,38 @@ def _missing_seg_files(dataset_cfg: dict) -> list:
     return missing
 
 
+def _tools_dir() -> str:
+    """Absolute path of mmproto's ``tools/`` (a checkout's, or an install's ``.mim/tools``)."""
+    try:
+        return osp.join(osp.dirname(configs_root()), 'tools')
+    except FileNotFoundError:
+        return 'tools'
+
+
+def _prepare_fashion_mnist(root: str) -> list:
+    """Un-gzip the Debian package's Fashion-MNIST into ``root`` if it is installed; returns the
+    idx files still missing."""
+    src = fashion_mnist.DEBIAN_SRC
+    if not fashion_mnist.debian_files_present(src):
+        return [f for f in IDX_FILES if not osp.isfile(osp.join(root, f))]
+    print_log(
+        f'Fashion-MNIST: first use, un-gzipping {src} into {osp.abspath(root)}',
+        'current',
+        logging.INFO,
+    )
+    fashion_mnist.prepare(src, root)
+    return []
+
+
 def check_dataset_files(
-    cfg: Config, fields: Sequence[str] = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    cfg: Config,
+    fields: Sequence[str] = ('train_dataloader', 'val_dataloader', 'test_dataloader'),
+    prepare: bool = True,
 ) -> None:
     """Raise ``FileNotFoundError`` with instructions if an (Fashion)MNIST dataset of one of
     the dataloaders ``fields`` of ``cfg`` lacks its idx files, or an mmseg dataset its image /
-    annotation folders (the same message for both tasks)."""
+    annotation folders (the same message for both tasks). With ``prepare``, a FashionMNIST
+    root without its files is filled from the Debian package's when that is installed."""
     for field in fields:
         loader = cfg.get(field, None)
         if not loader:
@@ -98,8 +131,15 @@ def check_dataset_files(
                 continue
             root = _idx_root(dataset)
             missing = [f for f in IDX_FILES if not osp.isfile(osp.join(root, f))]
+            if missing and dataset_type == 'FashionMNIST' and prepare:
+                missing = _prepare_fashion_mnist(root)
             if missing:
-                how = HOW_TO_GET[dataset_type].format(root=root, files=', '.join(IDX_FILES))
+                how = HOW_TO_GET[dataset_type].format(
+                    root=osp.abspath(root),
+                    files=', '.join(IDX_FILES),
+                    src=fashion_mnist.DEBIAN_SRC,
+                    tools=_tools_dir(),
+                )
                 raise FileNotFoundError(
                     f'{field}.dataset ({dataset_type}) finds no {", ".join(missing)} in '
                     f'{root!r}. {how}'

@@ -8,7 +8,9 @@ replaced one), other ``model`` keys (e.g. DNC's ``train_cfg=None``), ``custom_ho
 in global batches) and MCC's ``soft_targets`` (a ``CrossEntropyLoss`` gets ``use_soft``). The
 replaced head gives ``num_classes``, ``in_channels`` (the feature the head receives, i.e. after
 any neck, which sets DNC's memory and sub-centroid width and DL2PA's prototype dimension d)
-and ``topk``. Backbone, neck, data, schedule and runtime are kept; ``--cfg-options`` apply after.
+and ``topk``. ``custom_imports`` gets ``mmproto``, so the swapped config, flattened
+(``print_config.py --out``), builds in any process (mmpretrain's own tools). Backbone,
+neck, data, schedule and runtime are kept; ``--cfg-options`` apply after.
 """
 
 import logging
@@ -123,11 +125,21 @@ def swap_head(cfg: Config, name: str) -> Config:
     added = [deepcopy(h) for h in recipe.get('custom_hooks', []) if h['type'] not in present]
     cfg.custom_hooks = hooks + added
 
+    imports = ConfigDict(cfg.get('custom_imports', None) or {})
+    names = list(imports.get('imports', []))
+    if 'mmproto' not in names:  # a flattened config (print_config --out) builds anywhere
+        imports.imports = ['mmproto'] + names
+        imports.setdefault('allow_failed_imports', False)
+        cfg.custom_imports = imports
+
     changes = [f'model.head {old.type} -> {head.type}']
     changes += [f'model.{k}={v!r}' for k, v in model.items()]
     if added:
         changes.append('custom_hooks += ' + ', '.join(h['type'] for h in added))
     if dropped:
-        changes.append(f'not carried from the old head: {dropped}')
+        changes.append(
+            f"{head.type} uses the recipe's / its own defaults for the old head's "
+            + ', '.join(dropped)
+        )
     print_log(f'--head {name} ({RECIPES[name]}): ' + '; '.join(changes), 'current', logging.INFO)
     return cfg

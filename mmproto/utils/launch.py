@@ -177,13 +177,17 @@ def set_torch_threads(cfg: Config) -> Optional[int]:
 
 def build_runner(cfg: Config):
     """Build the Runner of ``cfg`` (``runner_type`` from the config's scope if given), after
-    :func:`setup_cpu_distributed` and :func:`set_torch_threads`; checkpoint entries of
+    :func:`setup_cpu_distributed` and :func:`set_torch_threads`; misspelt config keys are
+    reported (:func:`~mmproto.utils.config_check.check_config_keys`); checkpoint entries of
     another shape than the model's are refused (:func:`check_runner_shapes`)."""
-    from mmengine.registry import RUNNERS, init_default_scope
+    from mmengine.registry import MODELS, RUNNERS, init_default_scope
     from mmengine.runner import Runner
 
+    from .._warnings import UnusedFileClientFilter
     from .checkpoint import check_runner_shapes
+    from .config_check import check_config_keys
 
+    check_config_keys(cfg, MODELS)
     setup_cpu_distributed(cfg)
     set_torch_threads(cfg)
     if 'runner_type' not in cfg:
@@ -192,6 +196,7 @@ def build_runner(cfg: Config):
         init_default_scope(config_scope(cfg))  # the custom runner may live in mmseg's RUNNERS
         runner = RUNNERS.build(cfg)
     check_runner_shapes(runner)
+    runner.logger.addFilter(UnusedFileClientFilter())
     return runner
 
 

@@ -20,6 +20,7 @@ mmengine parses a config's ``_base_`` before its ``custom_imports``, so a config
 """
 
 import os.path as osp
+import warnings
 from typing import Optional, Tuple
 
 from mmengine.config import Config
@@ -64,7 +65,11 @@ def resolve(cfg_path: str, filename: str = '') -> str:
 def _get_cfg_path(cfg_path: str, filename: str) -> Tuple[str, Optional[str]]:
     if cfg_path.partition('::')[0] == SCOPE and '::' in cfg_path:
         return resolve(cfg_path, filename), None
-    return _get_cfg_path.upstream(cfg_path, filename)
+    with warnings.catch_warnings():
+        # mmengine's is_installed reloads pkg_resources for every package:: base, and each
+        # reload repeats setuptools' deprecation warning (setuptools<81 is pinned on purpose)
+        warnings.filterwarnings('ignore', message=r'pkg_resources is deprecated as an API')
+        return _get_cfg_path.upstream(cfg_path, filename)
 
 
 def register_package_scope() -> None:

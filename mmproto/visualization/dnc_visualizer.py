@@ -55,6 +55,7 @@ class DNCVisualizer(UniversalVisualizer):
         images: Sequence[Sequence[Optional[np.ndarray]]],
         class_names: Sequence[str],
         captions: Optional[Sequence[Sequence[str]]] = None,
+        title: str = '',
         cell_inches: float = 0.85,
         show: bool = False,
         wait_time: float = 0,
@@ -69,20 +70,23 @@ class DNCVisualizer(UniversalVisualizer):
             images: ``[rows][K]`` RGB / grey images (``None`` = no valid sub-centroid).
             class_names: one name per row.
             captions: optional ``[rows][K]`` text under each image (e.g. image id, cosine).
+            title: optional lines above the grid (e.g. what the images and numbers mean).
         """
         rows = len(images)
         cols = max(len(r) for r in images)
         if rows == 0 or len(class_names) != rows:
             raise ValueError('images and class_names must have the same, non-zero length')
-        figure = create_figure(
-            figsize=(cols * cell_inches + 1.2, rows * (cell_inches + 0.25) + 0.2), margin=True
-        )
+        title_inches = 0.16 * (title.count('\n') + 1) + 0.1 if title else 0.0
+        height = rows * (cell_inches + 0.25) + 0.2 + title_inches
+        figure = create_figure(figsize=(max(cols * cell_inches + 1.2, 5.2), height), margin=True)
+        if title:
+            figure.text(0.01, 1 - 0.05 / height, title, fontsize=6.5, va='top')
         grid = figure.add_gridspec(
             rows,
             cols,
             left=0.2 if cols < 3 else 0.14,
             right=0.98,
-            top=0.93,
+            top=1 - (title_inches + 0.15) / height,
             bottom=0.02,
             hspace=0.55,
         )
@@ -105,7 +109,7 @@ class DNCVisualizer(UniversalVisualizer):
         other_names: Sequence[str],
         rule_text: str,
         verdict: str = '',
-        max_other: int = 24,
+        max_other: Optional[int] = None,
         show: bool = False,
         wait_time: float = 0,
         out_file: Optional[str] = None,
@@ -117,7 +121,7 @@ class DNCVisualizer(UniversalVisualizer):
 
         Args:
             own_images: the K images ``Î_1..K`` of the class.
-            other_images: the T images ``Ǐ_1..T`` (only the first ``max_other`` are drawn).
+            other_images: the T images ``Ǐ_1..T`` (all, or the first ``max_other``).
             other_names: class name of each ``Ǐ_t``.
             rule_text: the rule (see :func:`mmproto.visualization.format_if_then_rule`).
             verdict: optional extra line (e.g. whether the rule fires for a query).
@@ -126,19 +130,30 @@ class DNCVisualizer(UniversalVisualizer):
         others = list(other_images)[:max_other]
         per_row = 12
         other_rows = max(1, -(-len(others) // per_row))
+        legend = (
+            f'How to read it: [I, Î1] is the cosine similarity between the features of the image '
+            f'I to classify and of the image Î1 (1 = same direction).\n'
+            f'Î1..Î{len(own)}: the training images nearest to the sub-centroids of '
+            f'"{class_name}"; Ǐ1..Ǐ{len(other_images)}: those of every other class.\n'
+            f'The rule: I is "{class_name}" if one Îk is more similar to I than every Ǐt is.'
+        )
+        rule_text = rule_text + '\n\n' + legend
         text_lines = rule_text.count('\n') + 2 + (1 if verdict else 0)
         height = 1.3 + 0.85 * other_rows + 0.16 * text_lines + 0.4
         figure = create_figure(figsize=(9.0, height), margin=True)
         h_img, h_oth, h_txt = 1.3 / height, 0.85 * other_rows / height, 0.16 * text_lines / height
         top = 1.0 - 0.25 / height
-        figure.text(0.01, top, f'Sub-centroid images Î of "{class_name}"', fontsize=8, va='top')
+        figure.text(
+            0.01, top, f'Î: sub-centroid images of "{class_name}" (the training image nearest to '
+            'each sub-centroid)', fontsize=8, va='top',
+        )  # fmt: skip
         for k, image in enumerate(own):
             ax = figure.add_axes((0.01 + k * 0.1, top - h_img + 0.02 / height, 0.09, h_img * 0.7))
             _show_image(ax, image, f'Î{k + 1}')
         top -= h_img
         shown = f'first {len(others)} of ' if len(other_images) > len(others) else ''
         figure.text(
-            0.01, top, f'Representative images Ǐ of the other classes ({shown}T = '
+            0.01, top, f'Ǐ: sub-centroid images of the other classes ({shown}T = '
             f'{len(other_images)})', fontsize=8, va='top',
         )  # fmt: skip
         for t, image in enumerate(others):

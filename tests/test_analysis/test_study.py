@@ -84,6 +84,31 @@ def test_aggregate_mean_std_and_verdicts(tmp_path):
     assert '82.00 ± 2.00' in open(tmp_path / 'results.md').read()
 
 
+def test_ungrouped_single_epoch_report(tmp_path):
+    """No group column when no arm has a group; one value per arm plots as bars named by arm."""
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    from mmproto.analysis.report import _plot_single_points
+
+    arms = (Arm('m', LINEAR), Arm('b', LINEAR))
+    study = Study(
+        name='flat', arms=arms, metrics=(Metric('acc'),), methods=('m',), baselines=('b',)
+    )
+    series = {('', a.name, 0): {'acc': {1.0: v}} for a, v in zip(arms, (80.0, 78.0))}
+    summaries = aggregate(study, series)
+    table = markdown_table(study, summaries, verdicts(study, summaries))
+    assert table.startswith('| arm | acc | n |') and '| m | 80.00 | 1 |' in table
+    assert '| group' not in table and '| m | b |' in table
+    fig, ax = plt.subplots()
+    _plot_single_points(ax, list(arms), [summaries[('', a.name, 'acc')] for a in arms], 'epoch')
+    assert [t.get_text() for t in ax.get_xticklabels()] == ['m', 'b']
+    assert [p.get_height() for p in ax.patches] == [80.0, 78.0]
+    plt.close(fig)
+
+
 def test_compare_and_reduce_rules():
     a = Summary([80.0, 81.0, 82.0], [], [], [])
     b = Summary([79.0, 80.0, 81.0], [], [], [])
@@ -216,8 +241,10 @@ def test_study_smoke_end_to_end(name, tmp_path, monkeypatch):
     assert len(os.listdir(osp.join(work, 'runs'))) == len(study.arms)
     assert len(report['pngs']) == len(study.metrics)
     table = open(osp.join(work, 'results.md')).read()
+    grouped = any(arm.group for arm in study.arms)
     for arm in study.arms:
-        assert f'| {arm.group} | {arm.name} |' in table
+        assert (f'| {arm.group} | {arm.name} |' if grouped else f'| {arm.name} |') in table
+    assert ('| group |' in table) is grouped  # no empty group column
     # every arm logged the study's first metric (one epoch): n = 1 everywhere
     assert table.count(' | 1 |') == len(study.arms)
     # finished runs are skipped on a second call

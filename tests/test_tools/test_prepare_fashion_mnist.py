@@ -27,7 +27,7 @@ def test_prepare_ungzips_and_checks_headers(tmp_path):
 
 def test_prepare_errors(tmp_path):
     prep = load_script('tools/dataset_converters/prepare_fashion_mnist.py')
-    with pytest.raises(FileNotFoundError, match='apt-get install dataset-fashion-mnist'):
+    with pytest.raises(FileNotFoundError, match='apt-get install -y dataset-fashion-mnist'):
         prep.prepare(str(tmp_path / 'nothing'), str(tmp_path / 'out'))
     _write_gz_headers(tmp_path / 'bad', prep.FILES, corrupt='t10k-labels-idx1-ubyte')
     with pytest.raises(ValueError, match='t10k-labels-idx1-ubyte'):
@@ -35,7 +35,10 @@ def test_prepare_errors(tmp_path):
     assert not (tmp_path / 'out' / 't10k-labels-idx1-ubyte').exists()
 
 
-def test_train_without_data_says_how_to_get_it(tmp_path):
+def test_train_without_data_says_how_to_get_it(tmp_path, monkeypatch):
+    from mmproto.utils import fashion_mnist
+
+    monkeypatch.setattr(fashion_mnist, 'DEBIAN_SRC', str(tmp_path / 'no-debian-package'))
     train = load_script('tools/train.py')
     empty = str(tmp_path / 'fashion_mnist')
     argv = [
@@ -47,5 +50,5 @@ def test_train_without_data_says_how_to_get_it(tmp_path):
     ]
     with pytest.raises(FileNotFoundError) as err:
         train.main(argv)
-    assert 'apt-get install dataset-fashion-mnist' in str(err.value)
+    assert 'apt-get install -y dataset-fashion-mnist' in str(err.value)
     assert f'prepare_fashion_mnist.py --out-dir {empty}' in str(err.value)

@@ -1,24 +1,62 @@
 """mmproto.utils.check_dataset_files: missing (Fashion)MNIST files give instructions."""
 
+import gzip
+import os.path as osp
+import struct
+
 import pytest
 from mmengine.config import Config
 
-from mmproto.utils import check_dataset_files
+from mmproto.utils import check_dataset_files, fashion_mnist
 from mmproto.utils.data_check import IDX_FILES
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _cfg(dataset: dict) -> Config:
     return Config(dict(train_dataloader=dict(dataset=dataset), val_dataloader=None))
 
 
-def test_missing_fashion_mnist_says_how_to_get_it(tmp_path):
+@pytest.fixture
+def no_debian_package(tmp_path, monkeypatch):
+    monkeypatch.setattr(fashion_mnist, 'DEBIAN_SRC', str(tmp_path / 'no-debian-package'))
+
+
+def test_missing_fashion_mnist_says_how_to_get_it(tmp_path, no_debian_package):
     cfg = _cfg(dict(type='FashionMNIST', data_root=str(tmp_path / 'fmnist')))
     with pytest.raises(FileNotFoundError) as err:
         check_dataset_files(cfg)
     msg = str(err.value)
     assert 'train_dataloader.dataset (FashionMNIST)' in msg
-    assert 'apt-get install dataset-fashion-mnist' in msg
+    assert '$(command -v sudo) apt-get install -y dataset-fashion-mnist' in msg
     assert 'prepare_fashion_mnist.py --out-dir ' + str(tmp_path / 'fmnist') in msg
+
+
+def test_message_paths_hold_from_another_directory(tmp_path, monkeypatch, no_debian_package):
+    monkeypatch.chdir(tmp_path)
+    cfg = _cfg(dict(type='FashionMNIST', data_root='data/fashion_mnist'))
+    with pytest.raises(FileNotFoundError) as err:
+        check_dataset_files(cfg)
+    msg = str(err.value)
+    tool = osp.join(REPO, 'tools', 'dataset_converters', 'prepare_fashion_mnist.py')
+    assert f'python {tool} --out-dir {tmp_path}/data/fashion_mnist' in msg
+    assert osp.isfile(tool)
+
+
+def test_fashion_mnist_is_prepared_from_the_debian_files_on_first_use(tmp_path, monkeypatch):
+    src = tmp_path / 'debian'
+    src.mkdir()
+    for name, (magic, count) in fashion_mnist.FILES.items():
+        with gzip.open(src / f'{name}.gz', 'wb') as f:
+            f.write(struct.pack('>II', magic, count))
+    monkeypatch.setattr(fashion_mnist, 'DEBIAN_SRC', str(src))
+    cfg = _cfg(dict(type='FashionMNIST', data_root=str(tmp_path / 'fmnist')))
+    check_dataset_files(cfg)
+    assert sorted(p.name for p in (tmp_path / 'fmnist').iterdir()) == sorted(IDX_FILES)
+    with pytest.raises(FileNotFoundError):  # prepare=False: only the message
+        check_dataset_files(
+            _cfg(dict(type='FashionMNIST', data_root=str(tmp_path / 'x'))), prepare=False
+        )
 
 
 def test_wrapped_and_prefixed_datasets_are_checked(tmp_path):

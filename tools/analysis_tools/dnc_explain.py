@@ -37,7 +37,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Explain a DNC classifier with training images')
     parser.add_argument('config', help='config file of the model')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out-dir', default='work_dirs/dnc_explain', help='where PNGs go')
+    parser.add_argument(
+        '--out-dir', help='where the PNGs go (default: work_dirs/<config name>/explain)'
+    )
     parser.add_argument(
         '--classes', type=int, nargs='+', default=None,
         help='classes of the sub-centroid grid (default: the first 10)',
@@ -62,7 +64,24 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     add_trust_arg(parser)
     args = parser.parse_args(argv)
     apply_trust(args=args)
+    if args.out_dir is None:
+        name = osp.splitext(osp.basename(args.config))[0]
+        args.out_dir = osp.join('work_dirs', name, 'explain')
     return args
+
+
+SUBCENTROID_NOTE = (
+    'Each image stands in for one sub-centroid k of its class: the training image whose feature '
+    'is nearest to it{how}.\n'
+    '#: its index in the training set; cos: cosine similarity of its feature to the\n'
+    'sub-centroid (1 = same direction, 0 = unrelated).'
+)
+LAYERNORM_WARNING = (
+    'warning: this model scores with logit_norm={norm!r}: a learnable per-class LayerNorm over '
+    'the class scores can change the argmax, so its prediction need not be the class of the '
+    'nearest sub-centroid that these pictures show (docs/dnc.md). For explanations train with '
+    "logit_norm='temperature' (DNCHead's default)."
+)
 
 
 def raw_image(dataset, index: int) -> np.ndarray:
@@ -77,29 +96,12 @@ def raw_image(dataset, index: int) -> np.ndarray:
     raise KeyError(f'sample {index} has neither "img" nor "img_path"')
 
 
-def main(argv: Optional[List[str]] = None) -> dict:
-    args = parse_args(argv)
+def load_model(cfg: Config, args: argparse.Namespace):
+    """The model of ``cfg`` with the checkpoint's weights; returns (model, checkpoint)."""
     from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner, load_checkpoint
-    from mmpretrain.registry import DATASETS, MODELS
+    from mmengine.runner import load_checkpoint
+    from mmpretrain.registry import MODELS
 
-    from mmproto.engine.hooks.subcentroid_anchor_hook import CKPT_KEY
-    from mmproto.engine.subcentroid_images import (
-        anchoring_loader_cfg,
-        embed_samples,
-        find_subcentroid_classifier,
-        nearest_training_samples,
-    )
-    from mmproto.visualization import (
-        DNCVisualizer,
-        format_if_then_rule,
-        rule_fires,
-        rule_legend,
-    )
-
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     device = torch.device(args.device)
     model_cfg = cfg.model.copy()
@@ -108,11 +110,39 @@ def main(argv: Optional[List[str]] = None) -> dict:
     model = MODELS.build(model_cfg).to(device)
     checkpoint = load_checkpoint(model, args.checkpoint, map_location=device, logger='silent')
     model.eval()
+    return model, checkpoint
+
+
+def warn_layernorm(model) -> Optional[str]:
+    """The warning for a head whose logit normalisation breaks the nearest-sub-centroid
+    reading (``logit_norm='layernorm'``), printed; None otherwise."""
+    from mmproto.engine.subcentroid_images import find_subcentroid_classifier
+
+    norm = getattr(find_subcentroid_classifier(model)[1], 'logit_norm', None)
+    if norm != 'layernorm':
+        return None
+    message = LAYERNORM_WARNING.format(norm=norm)
+    print(message)
+    return message
+
+
+def subcentroid_images(model, cfg: Config, checkpoint: dict, args) -> dict:
+    """Sub-centroid images (anchors or a search now), their features, thumbnails, names."""
+    from mmengine.runner import Runner
+    from mmpretrain.registry import DATASETS
+
+    from mmproto.engine.hooks.subcentroid_anchor_hook import CKPT_KEY
+    from mmproto.engine.subcentroid_images import (
+        anchoring_loader_cfg,
+        embed_samples,
+        find_subcentroid_classifier,
+        nearest_training_samples,
+    )
+
     _, classifier = find_subcentroid_classifier(model)
     bank = classifier.bank
     valid = bank.valid.cpu()
     num_classes, num_sub = valid.shape
-
     loader_cfg = anchoring_loader_cfg(cfg)
     loader_cfg.update(num_workers=0)
     if args.batch_size:
@@ -125,6 +155,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     else:
         loader = Runner.build_dataloader(loader_cfg)
         train_set = loader.dataset
+        print('searching the training set for the image nearest to each sub-centroid')
         _, anchor_idx = nearest_training_samples(model, loader, args.max_batches)
         anchor_idx = anchor_idx.cpu()
         source = 'nearest training image of each sub-centroid (searched now)'
@@ -135,44 +166,47 @@ def main(argv: Optional[List[str]] = None) -> dict:
     if flat:
         image_feats[has] = embed_samples(model, train_set, flat, progress=True).cpu()
     names = list(train_set.metainfo.get('classes') or [str(c) for c in range(num_classes)])
-
-    os.makedirs(args.out_dir, exist_ok=True)
-    vis = DNCVisualizer(name='dnc_explain')
     thumbs = {
         (c, k): raw_image(train_set, anchor_idx[c, k])
         for c in range(num_classes) for k in range(num_sub) if has[c, k]
     }  # fmt: skip
-    out = {'source': source, 'files': []}
+    return dict(
+        bank=bank, anchor_idx=anchor_idx, has=has, image_feats=image_feats, names=names,
+        thumbs=thumbs, source=source, anchored=state is not None,
+    )  # fmt: skip
 
-    # (a) sub-centroid image grid (Fig. 3 top, Fig. 5)
+
+def draw_subcentroids(vis, sc: dict, args) -> str:
+    """``subcentroids.png`` (Fig. 3 top, Fig. 5); returns its path."""
+    num_classes, num_sub = sc['has'].shape
     classes = args.classes if args.classes is not None else list(range(min(num_classes, 10)))
     for c in classes:
         if not 0 <= c < num_classes:
             raise ValueError(f'--classes: class {c} outside [0, {num_classes})')
-    protos = bank.prototypes.detach().cpu().float()
-    cos = (image_feats * protos).sum(-1)
-    grid = [[thumbs.get((c, k)) for k in range(num_sub)] for c in classes]
+    has, anchor_idx = sc['has'], sc['anchor_idx']
+    protos = sc['bank'].prototypes.detach().cpu().float()
+    cos = (sc['image_feats'] * protos).sum(-1)
+    grid = [[sc['thumbs'].get((c, k)) for k in range(num_sub)] for c in classes]
     captions = [
         [f'#{int(anchor_idx[c, k])} cos {float(cos[c, k]):.2f}' if has[c, k] else '' for k in
          range(num_sub)] for c in classes
     ]  # fmt: skip
+    how = ' when it was anchored (SubCentroidAnchorHook)' if sc['anchored'] else ''
     path = osp.join(args.out_dir, 'subcentroids.png')
     vis.visualize_subcentroids(
-        grid, [names[c] for c in classes], captions, show=args.show, out_file=path
+        grid,
+        [sc['names'][c] for c in classes],
+        captions,
+        title=SUBCENTROID_NOTE.format(how=how),
+        show=args.show,
+        out_file=path,
     )
-    out['files'].append(path)
+    return path
 
-    # (b) the IF...THEN rule of one class (Eq. 9-10)
-    c = args.rule_class
-    if not 0 <= c < num_classes:
-        raise ValueError(f'--rule-class {c} outside [0, {num_classes})')
-    own = [k for k in range(num_sub) if has[c, k]]
-    others = [(o, k) for o in range(num_classes) for k in range(num_sub) if o != c and has[o, k]]
-    if not own or not others:
-        raise ValueError(f'class {c} or the other classes have no sub-centroid image')
 
-    test_cfg = cfg.get('test_dataloader') or cfg.get('val_dataloader')
-    test_set = DATASETS.build(test_cfg['dataset'])
+def embed_queries(model, bank, image_feats, test_set, args) -> list:
+    """(index, feature, label, prediction, sims to sub-centroid images, sims to sub-centroids)
+    of every ``--query-index``."""
     from mmengine.dataset import pseudo_collate
 
     from mmproto.engine.subcentroid_images import embed_batch, eval_mode
@@ -187,9 +221,24 @@ def main(argv: Optional[List[str]] = None) -> dict:
             pred = model.predict(model.data_preprocessor(data, False)['inputs'])[0]
         x = x.cpu()[0]
         sims_img = image_feats @ x  # [C, K] similarity of the query to each sub-centroid image
-        sims_proto = bank.similarity(x[None].to(protos.device))[0].cpu()
+        protos_device = bank.prototypes.device
+        sims_proto = bank.similarity(x[None].to(protos_device))[0].cpu()
         explanations.append((qi, x, int(label[0]), pred, sims_img, sims_proto))
+    return explanations
 
+
+def draw_rule(vis, sc: dict, explanations: list, args) -> List[str]:
+    """``rule_<c>.png`` and ``.txt``: the IF...THEN rule of a class (Eq. 9-10)."""
+    from mmproto.visualization import format_if_then_rule, rule_fires, rule_legend
+
+    c, names, has, anchor_idx = args.rule_class, sc['names'], sc['has'], sc['anchor_idx']
+    num_classes, num_sub = has.shape
+    if not 0 <= c < num_classes:
+        raise ValueError(f'--rule-class {c} outside [0, {num_classes})')
+    own = [k for k in range(num_sub) if has[c, k]]
+    others = [(o, k) for o in range(num_classes) for k in range(num_sub) if o != c and has[o, k]]
+    if not own or not others:
+        raise ValueError(f'class {c} or the other classes have no sub-centroid image')
     verdict = ''
     if explanations:
         qi, _, gt, pred, sims_img, _ = explanations[0]
@@ -211,17 +260,21 @@ def main(argv: Optional[List[str]] = None) -> dict:
     path = osp.join(args.out_dir, f'rule_{c}.png')
     vis.visualize_rule(
         names[c],
-        [thumbs[(c, k)] for k in own],
-        [thumbs[(o, k)] for o, k in others],
+        [sc['thumbs'][(c, k)] for k in own],
+        [sc['thumbs'][(o, k)] for o, k in others],
         [names[o] for o, _ in others],
         rule_short,
         verdict=verdict,
         show=args.show,
         out_file=path,
     )
-    out['files'] += [path, txt]
+    return [path, txt]
 
-    # (c) explanation of predictions (Fig. 4, 6)
+
+def draw_explanations(vis, sc: dict, explanations: list, test_set, args) -> List[str]:
+    """``explanation_<index>.png`` per query (Fig. 4, 6)."""
+    names, paths = sc['names'], []
+    num_classes = len(names)
     for qi, _, gt, pred, _, sims_proto in explanations:
         scores = pred.pred_score.cpu()
         top = scores.topk(min(args.topk, num_classes)).indices.tolist()
@@ -234,15 +287,39 @@ def main(argv: Optional[List[str]] = None) -> dict:
         vis.visualize_explanation(
             raw_image(test_set, qi),
             [names[t] for t in top],
-            [thumbs.get((t, k)) for t, k in zip(top, best_k)],
+            [sc['thumbs'].get((t, k)) for t, k in zip(top, best_k)],
             normalised,
             title=f'test #{qi}\nlabel: {names[gt]}\npred: {names[top[0]]}',
             captions=[f'k={k}, cos {s:.2f}' for k, s in zip(best_k, cosines)],
             show=args.show,
             out_file=path,
         )
-        out['files'].append(path)
-    print(f'Sub-centroid images: {source}')
+        paths.append(path)
+    return paths
+
+
+def main(argv: Optional[List[str]] = None) -> dict:
+    args = parse_args(argv)
+    from mmpretrain.registry import DATASETS
+
+    from mmproto.visualization import DNCVisualizer
+
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    model, checkpoint = load_model(cfg, args)
+    warning = warn_layernorm(model)
+    sc = subcentroid_images(model, cfg, checkpoint, args)
+    os.makedirs(args.out_dir, exist_ok=True)
+    vis = DNCVisualizer(name='dnc_explain')
+    out = {'source': sc['source'], 'files': [], 'warning': warning}
+    out['files'].append(draw_subcentroids(vis, sc, args))
+    test_cfg = cfg.get('test_dataloader') or cfg.get('val_dataloader')
+    test_set = DATASETS.build(test_cfg['dataset'])
+    explanations = embed_queries(model, sc['bank'], sc['image_feats'], test_set, args)
+    out['files'] += draw_rule(vis, sc, explanations, args)
+    out['files'] += draw_explanations(vis, sc, explanations, test_set, args)
+    print(f'Sub-centroid images: {sc["source"]}')
     for path in out['files']:
         print(f'wrote {path}')
     return out

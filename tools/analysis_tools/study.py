@@ -1,4 +1,4 @@
-"""Run a study (issue 10): train every arm × seed, then write results.md and one PNG per metric.
+"""Run a study: train every arm × seed, then write results.md and one PNG per metric.
 
 Usage::
 

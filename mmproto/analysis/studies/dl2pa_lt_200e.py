@@ -51,7 +51,7 @@ CLASSES_MOVED = (
         'changed_per_update',
         'classes moved per update',
         reduce='max',
-        log_pattern=r'LabelPrototypeAssignmentHook: (\d+)/\d+ classes changed',
+        log_pattern=r'LabelPrototypeAssignmentHook: .*?(\d+)/\d+ classes changed',
         fmt='.1f',
     ),
 )

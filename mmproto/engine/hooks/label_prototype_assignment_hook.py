@@ -27,11 +27,14 @@ class LabelPrototypeAssignmentHook(Hook):
     Every rank solves the same problem: the class means are all-reduced at every step, so the
     inputs are bitwise identical and no rank waits for another; rank 0's result is then
     broadcast, which guarantees identical assignments even if a solver broke ties differently.
-    Logs ``train/assignment_changed`` (classes that moved, Fig. 4b), ``train/assignment_cos``
-    (mean ``cos(z̄_c, w_A(c))`` before the update: near 1 once the features fit ``A``) and the
-    solve time at every update; after each validation, ``val/assignment_changed`` (classes
-    moved by the updates since the previous validation) and ``val/assignment_cos`` (at the last
-    of them) land beside the accuracy in ``vis_data/scalars.json`` (step = epoch). ``A`` lives
+    Logs ``train/assignment_changed`` (classes moved by the updates since the previous
+    validation, Fig. 4b: at the end of an epoch it equals the val line's count),
+    ``train/assignment_cos`` (mean ``cos(z̄_c, w_A(c))`` before the last update: near 1 once the
+    features fit ``A``) and the solve time; after each validation, ``val/assignment_changed``
+    and ``val/assignment_cos`` land beside the accuracy in ``vis_data/scalars.json`` (step =
+    epoch). The text log gets one line per update when there are at most
+    :data:`MAX_LINES` updates per epoch (per validation interval of an iteration-based loop),
+    else one summary line per epoch (total moves, the most in one update, solve time). ``A`` lives
     in the head's ``assignment`` buffer (saved in checkpoints); the hook only keeps these log
     counters.
 
@@ -43,6 +46,7 @@ class LabelPrototypeAssignmentHook(Hook):
     """
 
     priority = 'NORMAL'
+    MAX_LINES = 3  # update lines per epoch before the log switches to one summary line
 
     def __init__(
         self,
@@ -58,6 +62,7 @@ class LabelPrototypeAssignmentHook(Hook):
             raise ValueError(f'solver must be one of {sorted(SOLVERS)}, got {solver!r}')
         self.updates_per_epoch, self.interval, self.solver = updates_per_epoch, interval, solver
         self._changed_since_val, self._last_cos = 0, None
+        self._period = dict(updates=0, changed=0, most=0, seconds=0.0)
 
     def before_train(self, runner) -> None:
         if self.interval is None and isinstance(runner.train_loop, IterBasedTrainLoop):
@@ -81,6 +86,16 @@ class LabelPrototypeAssignmentHook(Hook):
             return None
         return max(1, len(runner.train_dataloader) // int(self.updates_per_epoch))
 
+    def _log_period(self, runner) -> int:
+        """Iterations between summary lines: an epoch, or an iteration loop's val interval."""
+        if isinstance(runner.train_loop, IterBasedTrainLoop):
+            return max(1, int(getattr(runner.train_loop, 'val_interval', 1000)))
+        return max(1, len(runner.train_dataloader))
+
+    def _line_per_update(self, runner) -> bool:
+        every = self._iters_per_update(runner)
+        return every is None or self._log_period(runner) // every <= self.MAX_LINES
+
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         every = self._iters_per_update(runner)
         if every is None:
@@ -90,13 +105,29 @@ class LabelPrototypeAssignmentHook(Hook):
                 self.update(runner)
         elif (batch_idx + 1) % every == 0 and (batch_idx + 1) // every <= self.updates_per_epoch:
             self.update(runner)
+        if isinstance(runner.train_loop, IterBasedTrainLoop):
+            if (runner.iter + 1) % self._log_period(runner) == 0:
+                self._log_summary(runner)
 
     def after_train_epoch(self, runner) -> None:
-        if self.interval is not None or self.updates_per_epoch > 1:
-            return
-        period = max(1, round(1 / self.updates_per_epoch))
-        if (runner.epoch + 1) % period == 0:
-            self.update(runner)
+        if self.interval is None and self.updates_per_epoch <= 1:
+            period = max(1, round(1 / self.updates_per_epoch))
+            if (runner.epoch + 1) % period == 0:
+                self.update(runner)
+        self._log_summary(runner)
+
+    def _log_summary(self, runner) -> None:
+        """One line for the updates since the last summary, if they were not logged singly."""
+        p = self._period
+        if p['updates'] and not self._line_per_update(runner):
+            head = get_head(runner, HypersphericalHead, 'LabelPrototypeAssignmentHook')
+            runner.logger.info(
+                f'LabelPrototypeAssignmentHook: {p["updates"]} updates moved {p["changed"]} '
+                f'labels in all, at most {p["most"]}/{head.num_classes} classes changed '
+                f'prototype in one update (mean cos of class means to their prototypes '
+                f'{self._last_cos:.3f}; solver {self.solver}, {p["seconds"]:.3f} s in all)'
+            )
+        self._period = dict(updates=0, changed=0, most=0, seconds=0.0)
 
     @torch.no_grad()
     def update(self, runner) -> int:
@@ -114,16 +145,20 @@ class LabelPrototypeAssignmentHook(Hook):
         dist.broadcast(new, src=0)
         head.set_assignment(new)
         changed = int((new != old).sum())
-        runner.message_hub.update_scalar('train/assignment_changed', changed)
-        runner.message_hub.update_scalar('train/assignment_cos', fit)
-        runner.message_hub.update_scalar('train/assignment_seconds', seconds)
         self._changed_since_val += changed
         self._last_cos = fit
-        runner.logger.info(
-            f'LabelPrototypeAssignmentHook: {changed}/{head.num_classes} classes changed '
-            f'prototype (mean cos of class means to their prototypes {fit:.3f}; solver '
-            f'{self.solver}, {seconds:.3f} s)'
-        )
+        p = self._period
+        p['updates'], p['changed'] = p['updates'] + 1, p['changed'] + changed
+        p['most'], p['seconds'] = max(p['most'], changed), p['seconds'] + seconds
+        runner.message_hub.update_scalar('train/assignment_changed', self._changed_since_val)
+        runner.message_hub.update_scalar('train/assignment_cos', fit)
+        runner.message_hub.update_scalar('train/assignment_seconds', seconds)
+        if self._line_per_update(runner):
+            runner.logger.info(
+                f'LabelPrototypeAssignmentHook: {changed}/{head.num_classes} classes changed '
+                f'prototype (mean cos of class means to their prototypes {fit:.3f}; solver '
+                f'{self.solver}, {seconds:.3f} s)'
+            )
         return changed
 
     def after_val_epoch(self, runner, metrics=None) -> None:

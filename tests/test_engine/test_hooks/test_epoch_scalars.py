@@ -83,6 +83,36 @@ def test_assignment_changes_per_epoch(tmp_path, monkeypatch):
         assert -1.0 <= line['assignment_cos'] <= 1.0
 
 
+def test_assignment_log_is_a_few_lines_per_epoch(tmp_path):
+    """6 updates per epoch (> MAX_LINES): one summary line per epoch, not one per update; the
+    train line's assignment_changed at the end of an epoch is the val line's."""
+    root = make_cls_folder(str(tmp_path / 'data'), num_classes=3, per_class=8, size=8)
+    head = dict(type='HypersphericalHead', num_classes=3, in_channels=16)
+    hooks = [
+        dict(type='PrototypePrecomputeHook', iters=30, cache_dir=None),
+        dict(type='LabelPrototypeAssignmentHook', interval=1),
+    ]
+    cfg = _cfg(root, str(tmp_path / 'w'), head, hooks)
+    cfg.log_level = 'INFO'
+    cfg.default_hooks.logger.interval = 6  # one train line, at the last iteration of an epoch
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    (log,) = glob.glob(str(tmp_path / 'w' / '*' / '*.log'))
+    with open(log) as f:
+        text = f.read()
+    lines = [line for line in text.splitlines() if 'LabelPrototypeAssignmentHook:' in line]
+    assert len(lines) == 2, lines  # 2 epochs x 6 updates
+    assert all('6 updates moved' in line for line in lines)
+    (path,) = glob.glob(osp.join(str(tmp_path / 'w'), '*', 'vis_data', 'scalars.json'))
+    with open(path) as f:
+        records = [json.loads(line) for line in f]
+    train = [r for r in records if 'loss' in r]
+    val = [r for r in records if 'accuracy/top1' in r]
+    assert len(train) == len(val) == 2
+    for t, v in zip(train, val):
+        assert t['assignment_changed'] == v['assignment_changed']
+
+
 def test_multicenter_stats_formula():
     w = torch.tensor([[3.0, 4.0], [0.0, 1.0]])
     log_var = torch.tensor([[0.0, 0.0], [math.log(4.0), math.log(4.0)]])  # sigma 1 and 2
