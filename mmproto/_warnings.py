@@ -19,6 +19,11 @@ RANK_ZERO_ONLY = (
         UserWarning,
         r'mmpretrain\.datasets\.mnist',
     ),
+    (  # mmcv-lite: mmcv's own probe for a compiled op (mmproto.utils.compat)
+        r'Fail to import ``MultiScaleDeformableAttention``',
+        UserWarning,
+        r'mmcv\.cnn\.bricks\.transformer',
+    ),
 )
 
 

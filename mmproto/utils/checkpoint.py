@@ -5,27 +5,28 @@ mmengine resume files hold (the message hub's ``HistoryBuffer`` with its numpy a
 statistics methods, numpy scalars). :func:`load_local_checkpoint` allows exactly those
 (:func:`checkpoint_safe_globals`, active only while mmengine loads a checkpoint) and refuses
 anything else with :class:`UntrustedCheckpointError`, naming the type. Trusting a file on
-purpose (full unpickling, which can run any code) is an explicit switch, off by default:
-``--trust-checkpoint`` on the tools, ``trust_checkpoint = True`` in a config, or the
-environment variable ``MMPROTO_TRUST_CHECKPOINT=1``.
+purpose (full unpickling, which can run any code) is an explicit switch, off by default, that
+applies to the one file it was given for and to this process only: ``--trust-checkpoint`` on
+the tools (the checkpoint they load), ``trust_checkpoint = True`` in a config (its
+``load_from``), :func:`trust_checkpoint` (a path) or ``load_local_checkpoint(..., trust=True)``.
+Nothing is written into the environment, so no child process inherits it.
 """
 
 import argparse
-import os
 import os.path as osp
 import pickle
 import re
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Set
 
 import numpy as np
 import torch
 
-TRUST_ENV = 'MMPROTO_TRUST_CHECKPOINT'
 HOW_TO_TRUST = (
     'If you trust this file (full unpickling can run any code it contains), pass '
-    '--trust-checkpoint to the mmproto tool, set trust_checkpoint = True in the config, or '
-    f'set the environment variable {TRUST_ENV}=1.'
+    '--trust-checkpoint to the mmproto tool or set trust_checkpoint = True in the config '
+    '(it trusts load_from).'
 )
+_TRUSTED: Set[str] = set()  # real paths trusted in this process (trust_checkpoint)
 
 
 class UntrustedCheckpointError(pickle.UnpicklingError):
@@ -91,15 +92,22 @@ def checkpoint_safe_globals() -> List[Any]:
     return allowed
 
 
-def checkpoints_trusted() -> bool:
-    """Whether full unpickling was switched on (:func:`trust_checkpoints`)."""
-    return os.environ.get(TRUST_ENV, '0').lower() in ('1', 'true', 'yes')
+def _key(filename: str) -> str:
+    return osp.realpath(osp.expanduser(filename))
 
 
-def trust_checkpoints(enable: bool = True) -> None:
-    """Switch full unpickling of checkpoints on (or off) for this process and the processes
-    it starts (dataloader workers, ranks launched from it)."""
-    os.environ[TRUST_ENV] = '1' if enable else '0'
+def trust_checkpoint(filename: str, enable: bool = True) -> None:
+    """Allow full unpickling of this one file (by its real path) in this process, or take the
+    trust back (``enable=False``)."""
+    if enable:
+        _TRUSTED.add(_key(filename))
+    else:
+        _TRUSTED.discard(_key(filename))
+
+
+def checkpoint_trusted(filename: str) -> bool:
+    """Whether :func:`trust_checkpoint` was given for ``filename``."""
+    return _key(filename) in _TRUSTED
 
 
 def add_trust_arg(parser: argparse.ArgumentParser) -> None:
@@ -112,8 +120,9 @@ def add_trust_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def apply_trust(cfg=None, args: Optional[argparse.Namespace] = None) -> bool:
-    """Turn trust on if ``args.trust_checkpoint`` or ``cfg.trust_checkpoint`` says so.
+def apply_trust(cfg=None, args: Optional[argparse.Namespace] = None, path=None) -> bool:
+    """If ``args.trust_checkpoint`` or ``cfg.trust_checkpoint`` says so, trust the one file the
+    tool loads: ``path``, else ``cfg.load_from``, else ``args.checkpoint`` (nothing else).
 
     The flag is also written into ``cfg`` so that the config dump records it."""
     flag = bool(getattr(args, 'trust_checkpoint', False))
@@ -121,8 +130,12 @@ def apply_trust(cfg=None, args: Optional[argparse.Namespace] = None) -> bool:
         flag = flag or bool(cfg.get('trust_checkpoint', False))
         if flag:
             cfg.trust_checkpoint = True
-    if flag:
-        trust_checkpoints(True)
+    if path is None and cfg is not None:
+        path = cfg.get('load_from', None)
+    if path is None:
+        path = getattr(args, 'checkpoint', None)
+    if flag and path:
+        trust_checkpoint(path)
     return flag
 
 
@@ -142,9 +155,10 @@ def _offending(filename: str, error: Exception) -> str:
     return ', '.join(names)
 
 
-def load_local_checkpoint(filename: str, map_location=None) -> Any:
+def load_local_checkpoint(filename: str, map_location=None, trust: bool = False) -> Any:
     """``torch.load`` a local checkpoint with the weights-only unpickler and
-    :func:`checkpoint_safe_globals` (full unpickling only if :func:`checkpoints_trusted`).
+    :func:`checkpoint_safe_globals`; full unpickling only with ``trust=True`` or if
+    :func:`trust_checkpoint` was given for this file.
 
     Raises:
         FileNotFoundError: no such file.
@@ -153,7 +167,7 @@ def load_local_checkpoint(filename: str, map_location=None) -> Any:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    if checkpoints_trusted():
+    if trust or checkpoint_trusted(filename):
         return torch.load(filename, map_location=map_location, weights_only=False)
     with torch.serialization.safe_globals(checkpoint_safe_globals()):
         try:

@@ -9,13 +9,14 @@ from conftest import CONFIGS, data_root_options, load_script
 from helpers import save_malicious_checkpoint
 from mmengine.config import Config
 
-from mmproto.utils.checkpoint import TRUST_ENV, UntrustedCheckpointError, load_local_checkpoint
+from mmproto.utils import checkpoint as ckpt_utils
+from mmproto.utils.checkpoint import UntrustedCheckpointError, load_local_checkpoint
 
 
 @pytest.fixture
 def evil(tmp_path, monkeypatch):
     """(checkpoint path, marker path): unpickling the checkpoint would create the marker."""
-    monkeypatch.delenv(TRUST_ENV, raising=False)
+    monkeypatch.setattr(ckpt_utils, '_TRUSTED', set())
     marker = tmp_path / 'created'
     return save_malicious_checkpoint(str(tmp_path / 'evil.pth'), str(marker)), marker
 
@@ -48,12 +49,25 @@ def test_converters_refuse(tmp_path, evil, monkeypatch, tool):
     assert not marker.exists()
 
 
-def test_trust_flag_is_explicit(evil):
+def test_trust_flag_is_explicit_and_trusts_the_resumed_file_only(tmp_path, evil):
+    environ = dict(os.environ)
+    ckpt, marker = evil
+    other_marker = tmp_path / 'other'
+    other = save_malicious_checkpoint(str(tmp_path / 'other.pth'), str(other_marker))
     train = load_script('tools/train.py')
     assert train.parse_args([osp.join(CONFIGS, 'tiny_cls.py')]).trust_checkpoint is False
-    args = train.parse_args([osp.join(CONFIGS, 'tiny_cls.py'), '--trust-checkpoint'])
+    args = train.parse_args([osp.join(CONFIGS, 'tiny_cls.py'), '--resume', ckpt])
+    train.merge_args(Config.fromfile(args.config), args)
+    with pytest.raises(UntrustedCheckpointError):
+        load_local_checkpoint(ckpt)
+    args = train.parse_args(
+        [osp.join(CONFIGS, 'tiny_cls.py'), '--resume', ckpt, '--trust-checkpoint']
+    )
     cfg = train.merge_args(Config.fromfile(args.config), args)
-    assert cfg.trust_checkpoint is True and os.environ[TRUST_ENV] == '1'
-    ckpt, marker = evil
+    assert cfg.trust_checkpoint is True
+    assert dict(os.environ) == environ  # no switch a child process would inherit
     load_local_checkpoint(ckpt)  # the loader reads the switch
     assert marker.exists()
+    with pytest.raises(UntrustedCheckpointError):  # another file stays refused
+        load_local_checkpoint(other)
+    assert not other_marker.exists()

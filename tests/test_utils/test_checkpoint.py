@@ -17,18 +17,20 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner, load_checkpoint
 
 import mmproto  # noqa: F401  (registers the safe loader)
+from mmproto.utils import checkpoint as ckpt_utils
 from mmproto.utils.checkpoint import (
-    TRUST_ENV,
     UntrustedCheckpointError,
     apply_trust,
     checkpoint_safe_globals,
+    checkpoint_trusted,
     load_local_checkpoint,
+    trust_checkpoint,
 )
 
 
 @pytest.fixture
 def untrusted(monkeypatch):
-    monkeypatch.delenv(TRUST_ENV, raising=False)
+    monkeypatch.setattr(ckpt_utils, '_TRUSTED', set())
 
 
 def _allowed_names():
@@ -65,21 +67,42 @@ def test_getattr_beyond_history_buffer_methods_is_refused(tmp_path, untrusted, o
         load_local_checkpoint(str(path))
 
 
-def test_trust_switch_loads_it(tmp_path, monkeypatch):
-    marker = tmp_path / 'created'
+def test_trust_switch_loads_that_file_only(tmp_path, untrusted):
+    marker, other_marker = tmp_path / 'created', tmp_path / 'other'
     ckpt = save_malicious_checkpoint(tmp_path / 'evil.pth', marker)
-    monkeypatch.setenv(TRUST_ENV, '1')
+    other = save_malicious_checkpoint(tmp_path / 'other.pth', other_marker)
+    trust_checkpoint(ckpt)
     load_checkpoint(torch.nn.Linear(2, 2), ckpt, map_location='cpu')
     assert marker.exists()
+    with pytest.raises(UntrustedCheckpointError, match='system'):
+        load_checkpoint(torch.nn.Linear(2, 2), other, map_location='cpu')
+    assert not other_marker.exists()
+    trust_checkpoint(ckpt, enable=False)
+    with pytest.raises(UntrustedCheckpointError, match='system'):
+        load_local_checkpoint(ckpt)
 
 
-def test_apply_trust_is_off_by_default(untrusted):
-    cfg = Config(dict(model=dict()))
+def test_trust_argument_applies_to_the_one_call(tmp_path, untrusted):
+    marker = tmp_path / 'created'
+    ckpt = save_malicious_checkpoint(tmp_path / 'evil.pth', marker)
+    load_local_checkpoint(ckpt, trust=True)
+    assert marker.exists()
+    marker.unlink()
+    with pytest.raises(UntrustedCheckpointError, match='system'):
+        load_local_checkpoint(ckpt)
+    assert not marker.exists()
+
+
+def test_apply_trust_is_off_by_default_and_scoped_to_load_from(tmp_path, untrusted):
+    environ = dict(os.environ)
+    cfg = Config(dict(model=dict(), load_from=str(tmp_path / 'a.pth')))
     assert apply_trust(cfg, None) is False
-    assert os.environ.get(TRUST_ENV) is None
+    assert not checkpoint_trusted(cfg.load_from)
     cfg.trust_checkpoint = True
     assert apply_trust(cfg, None) is True
-    assert os.environ[TRUST_ENV] == '1'
+    assert checkpoint_trusted(cfg.load_from)
+    assert not checkpoint_trusted(str(tmp_path / 'b.pth'))
+    assert dict(os.environ) == environ  # nothing a child process could inherit
 
 
 @pytest.fixture(scope='module')
