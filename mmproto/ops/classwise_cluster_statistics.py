@@ -39,7 +39,6 @@ def classwise_cluster_statistics(
     eps: float = 0.05,
     iters: int = 3,
     mode: str = 'argmax',
-    tau: float = 0.5,
     generator: Optional[torch.Generator] = None,
     chunk_rows: Optional[int] = None,
     group_rows: Optional[int] = None,
@@ -67,7 +66,7 @@ def classwise_cluster_statistics(
         centroids: ``[C, K, D]`` sub-centroids.
         valid: optional ``[C, K]`` mask of existing sub-centroids (Table 23).
         eps, iters: Sinkhorn ``epsilon`` and iterations (Eq. 6).
-        mode, tau, generator: as :func:`assign_from_transport`.
+        mode, generator: as :func:`assign_from_transport`.
         chunk_rows: most rows one class may have (its fp32 working buffer; default
             :func:`default_chunk_rows`).
         group_rows: rows per group, at most ``chunk_rows`` (default: ``chunk_rows``; few
@@ -135,7 +134,7 @@ def classwise_cluster_statistics(
                 q = q * allowed
             q = sinkhorn_iterations(q, y, n_f[c0:c1], k_c[c0:c1], iters)
             a = assign_from_transport(
-                q, mode, tau, mask=allowed, gumbel=None if noise is None else noise[src]
+                q, mode, mask=allowed, gumbel=None if noise is None else noise[src]
             )
             assign[src] = a
             dest = (y + c0) * num_k + a

@@ -1,10 +1,4 @@
-"""Plain per-class reference of DNC Alg. 1 (one Python loop over classes), for tests only.
-
-Load it from other test directories with :func:`load_reference` (tests have no packages).
-"""
-
-import importlib.util
-import os.path as osp
+"""Plain per-class reference of DNC Alg. 1 (one Python loop over classes), for tests only."""
 
 import torch
 import torch.nn.functional as F
@@ -50,11 +44,3 @@ def alg1_update(protos, x, labels, correct, momentum=0.999, eps=0.05, iters=3, k
             rows[moved] = F.normalize(new, dim=-1)
             protos[c, :k] = rows
     return assign, protos, qs
-
-
-def load_reference():
-    path = osp.join(osp.dirname(osp.abspath(__file__)), 'dnc_alg1_reference.py')
-    spec = importlib.util.spec_from_file_location('dnc_alg1_reference', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod

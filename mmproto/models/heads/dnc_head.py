@@ -64,7 +64,6 @@ class DNCHead(ShapeCheckMixin, ClsHead):
         temperature: cosine divisor for ``logit_norm='temperature'``.
         update_only_correct: only correctly classified samples move sub-centroids (Alg. 1).
         loss: loss config (mmpretrain ``MODELS``).
-        gumbel_tau: temperature of ``assign='sinkhorn_gumbel'`` (ProtoSeg 0.5).
         kmeans_iters: iterations of ``assign='kmeans'``.
         init: ``'random'`` (official) | ``'samples'`` (first samples of each class).
         sync: ``'gather'`` (all ranks cluster the gathered global batch) | ``'reduce'``.
@@ -91,7 +90,6 @@ class DNCHead(ShapeCheckMixin, ClsHead):
         temperature: float = 0.1,
         update_only_correct: bool = True,
         loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
-        gumbel_tau: float = 0.5,
         kmeans_iters: int = 10,
         init: str = 'random',
         sync: str = 'gather',
@@ -117,7 +115,6 @@ class DNCHead(ShapeCheckMixin, ClsHead):
             sinkhorn_eps=sinkhorn_eps,
             sinkhorn_iters=sinkhorn_iters,
             assign=assign,
-            gumbel_tau=gumbel_tau,
             kmeans_iters=kmeans_iters,
             update_only_correct=update_only_correct,
             memory_size=memory_size,

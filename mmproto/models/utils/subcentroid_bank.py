@@ -51,7 +51,6 @@ class SubCentroidBank(nn.Module):
         sinkhorn_iters: Sinkhorn-Knopp iterations (paper: 3).
         assign: ``'sinkhorn_argmax'`` (paper), ``'sinkhorn_gumbel'`` (ProtoSeg) or
             ``'kmeans'`` (Table 17).
-        gumbel_tau: Gumbel-softmax temperature of ``'sinkhorn_gumbel'`` (ProtoSeg: 0.5).
         kmeans_iters: Lloyd iterations of ``'kmeans'``.
         update_only_correct: only correctly classified samples move sub-centroids (Alg. 1).
         memory_size: samples in the FIFO memory (memory batches x global batch size); 0
@@ -86,7 +85,6 @@ class SubCentroidBank(nn.Module):
         sinkhorn_eps: float = 0.05,
         sinkhorn_iters: int = 3,
         assign: str = 'sinkhorn_argmax',
-        gumbel_tau: float = 0.5,
         kmeans_iters: int = 10,
         update_only_correct: bool = True,
         memory_size: int = 0,
@@ -130,7 +128,7 @@ class SubCentroidBank(nn.Module):
         self.num_subcentroids = max(ks)
         self.momentum = momentum
         self.sinkhorn_eps, self.sinkhorn_iters = sinkhorn_eps, sinkhorn_iters
-        self.assign, self.gumbel_tau, self.kmeans_iters = assign, gumbel_tau, kmeans_iters
+        self.assign, self.kmeans_iters = assign, kmeans_iters
         self.update_only_correct, self.sync, self.init = update_only_correct, sync, init
         self.normalize_mean, self.seed, self.chunk_rows = normalize_mean, seed, chunk_rows
 
@@ -253,7 +251,7 @@ class SubCentroidBank(nn.Module):
             mode = 'gumbel' if self.assign == 'sinkhorn_gumbel' else 'argmax'
             fused = classwise_cluster_statistics(
                 feats, labels, weight, self.prototypes, self.valid, self.sinkhorn_eps,
-                self.sinkhorn_iters, mode, self.gumbel_tau,
+                self.sinkhorn_iters, mode,
                 self._generator(feats.device, 0) if mode == 'gumbel' else None,
                 self.chunk_rows,
             )  # fmt: skip
@@ -306,7 +304,7 @@ class SubCentroidBank(nn.Module):
             )  # fmt: skip
             mode = 'gumbel' if self.assign == 'sinkhorn_gumbel' else 'argmax'
             gen = self._generator(x.device, 0) if mode == 'gumbel' else None
-            return assign_from_transport(q, mode, self.gumbel_tau, gen, allowed)
+            return assign_from_transport(q, mode, gen, allowed)
 
     def _init_from_samples(self, feats: Tensor, labels: Tensor) -> Tensor:
         """``init='samples'``: give each unseen class present here K_c random own samples.

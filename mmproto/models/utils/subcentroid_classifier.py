@@ -6,13 +6,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .post_step_update_mixin import PostStepUpdateMixin
 from .subcentroid_bank import SubCentroidBank
-from .subcentroid_update_mixin import SubCentroidUpdateMixin
 
 LOGIT_NORMS = ('layernorm', 'temperature', 'none')
 
 
-class SubCentroidClassifier(SubCentroidUpdateMixin, nn.Module):
+class SubCentroidClassifier(PostStepUpdateMixin, nn.Module):
     """``f [N, D] -> logits [N, C]``: ``x = l2(LN_D(f))``, ``s_c = max_k <x, p^c_k>``, scaled.
 
     Eq. 4 / 7 (DNC): the class score is the cosine to the nearest sub-centroid of that class.
@@ -21,8 +21,8 @@ class SubCentroidClassifier(SubCentroidUpdateMixin, nn.Module):
     * ``feat_norm``: a learnable LayerNorm over the D features before l2 (``LN_D``);
     * ``logit_norm``: how the cosines in [-1, 1] become logits. ``'layernorm'``: a learnable
       LayerNorm over the C class scores (``LN_C``, official; its per-class affine may change
-      the argmax). ``'temperature'``: ``s / temperature``. ``'none'``: raw cosines (flat
-      softmax, trains poorly).
+      the argmax). ``'temperature'``: ``s / temperature``. ``'none'``: raw cosines (the
+      ablation of the DNC README's Fashion-MNIST table: 84.83 top-1 against 89.7).
 
     A training forward (train mode, grad enabled) caches the detached fp32 embeddings, the
     logits and the labels passed in (or given later with :meth:`set_labels`);
