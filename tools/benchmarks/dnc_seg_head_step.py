@@ -148,6 +148,54 @@ def loop_update(bank, x, labels, correct):
             protos[c, moved] = F.normalize(new, dim=-1)
 
 
+def full_head_times(fcn, dnc, args, device) -> dict:
+    """Whole FCN heads (``loss`` from the backbone features, + the DNC update) timed."""
+    fb, fs = args.full_head_batch, args.full_head_feat_size
+    x = [torch.randn(fb, args.in_channels, fs, fs, device=device)]
+    label_size = fs * args.label_size // args.feat_size  # same label / feature stride
+    full_samples = block_labels(fb, label_size, args.num_classes, device, block=label_size // 8)
+
+    def full(head, update, name):
+        def step():
+            head.loss(x, full_samples, {})['loss_ce'].backward()
+            head.zero_grad(set_to_none=True)
+            if update:
+                head.classifier.update_subcentroids()
+
+        step.__name__ = name
+        return step
+
+    fns = [full(fcn, False, 'fcn_head_step'), full(dnc, True, 'dnc_fcn_head_step')]
+    return measure(fns, device, args.repeats, args.warmup)
+
+
+def figures_from(t: dict, args, diff: float, moved: float) -> dict:
+    """The printed figures: times in ms and the side-by-side ratios."""
+    figures = {}
+    for name, (wall, cpu) in t.items():
+        figures[f'{name}_wall_ms'] = 1e3 * wall
+        figures[f'{name}_cpu_ms'] = 1e3 * cpu
+    for kind, i in (('wall', 0), ('cpu', 1)):
+        conv, dnc_s = t['conv_seg_step'][i], t['dnc_step'][i]
+        upd, loop = t['update_only'][i], t['loop_only'][i]
+        figures[f'step_ratio_dnc_vs_conv_seg_{kind}'] = dnc_s / conv
+        # the same step with the per-class-loop update (forward / backward are identical)
+        figures[f'step_ratio_loop_vs_conv_seg_{kind}'] = (dnc_s - upd + loop) / conv
+        figures[f'update_speedup_vs_loop_{kind}'] = loop / upd
+        figures[f'classifier_only_ratio_dnc_vs_conv_seg_{kind}'] = (
+            t['dnc_cls'][i] / t['conv_seg_cls'][i]
+        )
+        if args.full_head:
+            figures[f'full_head_ratio_dnc_vs_fcn_{kind}'] = (
+                t['dnc_fcn_head_step'][i] / t['fcn_head_step'][i]
+            )
+    figures['update_max_abs_diff_vs_loop'] = diff
+    figures['update_fraction_moved'] = moved
+    if args.full_head:
+        figures['full_head_pixels'] = args.full_head_batch * args.full_head_feat_size**2
+    return figures
+
+
 def main():
     args = parse_args()
     if args.threads:
@@ -223,47 +271,8 @@ def main():
     dnc.classifier.bank.prototypes.copy_(start)
     feat = None  # free it before the full-head runs
     if args.full_head:
-        fb, fs = args.full_head_batch, args.full_head_feat_size
-        x = [torch.randn(fb, args.in_channels, fs, fs, device=device)]
-        label_size = fs * args.label_size // s  # same label / feature stride as above
-        full_samples = block_labels(fb, label_size, args.num_classes, device, block=label_size // 8)
-
-        def full(head, update, name):
-            def step():
-                head.loss(x, full_samples, {})['loss_ce'].backward()
-                head.zero_grad(set_to_none=True)
-                if update:
-                    head.classifier.update_subcentroids()
-
-            step.__name__ = name
-            return step
-
-        fns = [full(fcn, False, 'fcn_head_step'), full(dnc, True, 'dnc_fcn_head_step')]
-        t.update(measure(fns, device, args.repeats, args.warmup))
-
-    figures = {}
-    for name, (wall, cpu) in t.items():
-        figures[f'{name}_wall_ms'] = 1e3 * wall
-        figures[f'{name}_cpu_ms'] = 1e3 * cpu
-    for kind, i in (('wall', 0), ('cpu', 1)):
-        conv, dnc_s = t['conv_seg_step'][i], t['dnc_step'][i]
-        upd, loop = t['update_only'][i], t['loop_only'][i]
-        figures[f'step_ratio_dnc_vs_conv_seg_{kind}'] = dnc_s / conv
-        # the same step with the per-class-loop update (forward / backward are identical)
-        figures[f'step_ratio_loop_vs_conv_seg_{kind}'] = (dnc_s - upd + loop) / conv
-        figures[f'update_speedup_vs_loop_{kind}'] = loop / upd
-        figures[f'classifier_only_ratio_dnc_vs_conv_seg_{kind}'] = (
-            t['dnc_cls'][i] / t['conv_seg_cls'][i]
-        )
-        if args.full_head:
-            figures[f'full_head_ratio_dnc_vs_fcn_{kind}'] = (
-                t['dnc_fcn_head_step'][i] / t['fcn_head_step'][i]
-            )
-    figures['update_max_abs_diff_vs_loop'] = diff
-    figures['update_fraction_moved'] = moved
-    if args.full_head:
-        figures['full_head_pixels'] = args.full_head_batch * args.full_head_feat_size**2
-    for name, value in figures.items():
+        t.update(full_head_times(fcn, dnc, args, device))
+    for name, value in figures_from(t, args, diff, moved).items():
         print(f'{name}: {value:.4g}' if isinstance(value, float) else f'{name}: {value}')
 
 

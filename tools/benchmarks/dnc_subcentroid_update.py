@@ -309,6 +309,26 @@ def _once(fn: Callable, device: str) -> float:
     return (CLOCK() - t) * 1e3
 
 
+def state_figures(args) -> List[tuple]:
+    """Bytes of the bank's state per memory size and dtype, and how many memory batches fit
+    in half of the available RAM."""
+    figures = []
+    for mb in sorted({0, 1000, max(args.memory_batches)}):
+        for dtype in ('float32', args.memory_dtype):
+            nbytes = bank_bytes(args, mb, dtype)
+            figures.append((f'state_bytes_{dtype}_mem{mb}', str(nbytes)))
+            print(f'state bytes, memory {mb} batches, {dtype}: {nbytes / 2**20:.1f} MiB')
+    per_batch = bank_bytes(args, 1, args.memory_dtype) - bank_bytes(args, 0, args.memory_dtype)
+    avail = available_bytes()
+    if avail:
+        # leave half of the available RAM for the model, activations and fp32 chunks
+        fit = int(avail * 0.5 // per_batch)
+        print(f'available RAM {avail / 2**30:.1f} GiB: about {fit} memory batches fit')
+        figures.append((f'memory_batches_fit_{args.memory_dtype}', str(fit)))
+
+    return figures
+
+
 def main():
     args = parse_args()
     global CLOCK
@@ -379,18 +399,7 @@ def main():
         figures += resnet50_step(args, gen)
 
     # 3. bytes of state ---------------------------------------------------------------
-    for mb in sorted({0, 1000, max(args.memory_batches)}):
-        for dtype in ('float32', args.memory_dtype):
-            nbytes = bank_bytes(args, mb, dtype)
-            figures.append((f'state_bytes_{dtype}_mem{mb}', str(nbytes)))
-            print(f'state bytes, memory {mb} batches, {dtype}: {nbytes / 2**20:.1f} MiB')
-    per_batch = bank_bytes(args, 1, args.memory_dtype) - bank_bytes(args, 0, args.memory_dtype)
-    avail = available_bytes()
-    if avail:
-        # leave half of the available RAM for the model, activations and fp32 chunks
-        fit = int(avail * 0.5 // per_batch)
-        print(f'available RAM {avail / 2**30:.1f} GiB: about {fit} memory batches fit')
-        figures.append((f'memory_batches_fit_{args.memory_dtype}', str(fit)))
+    figures += state_figures(args)
 
     for name, value in figures:
         print(f'{name}: {value}')
