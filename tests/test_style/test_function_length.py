@@ -35,7 +35,7 @@ def long_functions(source: str, limit: int = MAX_LINES):
 def test_the_check_finds_a_long_function():
     body = ''.join(f'    x{i} = {i}\n' for i in range(MAX_LINES))
     assert long_functions(f'def f():\n{body}') == [('f', 1, MAX_LINES + 1)]
-    assert long_functions(f"def f():\n{body.partition(chr(10))[2]}") == []
+    assert long_functions(f'def f():\n{body.partition(chr(10))[2]}') == []
 
 
 def test_no_function_longer_than_the_limit():
