@@ -9,8 +9,9 @@ it relies on changes:
 
 1. Registry entries (``MODELS``, ``HOOKS``, ``DATASETS``, ``METRICS``, ...): how an OpenMMLab
    plugin is found from a config.
-2. Rank-0-only warning filters (:mod:`mmproto._warnings`), on ranks other than 0 only: every
-   rank re-imports the stack and would repeat the same third-party warnings. Exact messages.
+2. Warning filters (:mod:`mmproto._warnings`), exact messages: on ranks other than 0 the
+   third-party warnings every rank would repeat; on every rank mmcv's probe for
+   ``MultiScaleDeformableAttention``, which always fails with mmcv-lite (the reason there).
 3. ``mmproto::`` config paths (:mod:`mmproto.utils.package_scope`): ``mmproto`` added to
    mmengine's private ``mmengine.config.utils.MODULE2PACKAGE`` and ``Config._get_cfg_path``
    wrapped to read ``mmproto::`` paths from this package (every other path goes to mmengine).
@@ -21,7 +22,8 @@ it relies on changes:
    with torch's default, which is weights-only in torch >= 2.6 and refuses every mmengine
    resume file (``HistoryBuffer``, numpy). Ours is weights-only too, allowing exactly those
    types; it never unpickles more than torch's default except for a file trusted explicitly
-   (:func:`mmproto.utils.trust_checkpoint`, one file, this process). Global because the
+   (:func:`mmproto.utils.trust_checkpoint`: named files, this process; the tools trust the
+   files of one run, :func:`mmproto.utils.trusted_run`). Global because the
    Runner loads ``load_from`` / ``resume`` before any hook could register it.
 5. Only with mmcv-lite (no compiled ops): ``mmcv.ops`` answered by a stand-in
    (:mod:`mmproto.utils.compat`) because ``import mmseg.models`` imports ``point_sample`` and

@@ -7,7 +7,9 @@ from .checkpoint import (
     checkpoint_trusted,
     load_local_checkpoint,
     register_safe_loader,
+    run_checkpoints,
     trust_checkpoint,
+    trusted_run,
 )
 from .compat import install_mmcv_ops_stand_in
 from .data_check import check_dataset_files
@@ -45,6 +47,8 @@ __all__ = [
     'trust_checkpoint',
     'add_trust_arg',
     'apply_trust',
+    'run_checkpoints',
+    'trusted_run',
     'UntrustedCheckpointError',
     'set_torch_threads',
     'set_work_dir',
