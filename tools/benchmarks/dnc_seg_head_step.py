@@ -252,7 +252,7 @@ def main():
     moved = ((vec - start).abs().amax(-1) > 0).float().mean().item()
 
     # the classifiers alone (loss at feature resolution: no upsampled logits)
-    lab = dnc.pixel_labels(samples, (s, s))
+    lab = dnc.pixel_labels(samples, (s, s)).view(-1)
 
     def conv_seg_cls():
         logits = fcn.conv_seg(feat).permute(0, 2, 3, 1).reshape(-1, args.num_classes)

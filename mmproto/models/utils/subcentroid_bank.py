@@ -1,5 +1,6 @@
 """Sub-centroids of DNC with their memory and the update of Alg. 1 (shared by cls and seg)."""
 
+import inspect
 from typing import Callable, Dict, Optional, Sequence, Union
 
 import torch
@@ -28,6 +29,12 @@ SYNC_MODES = ('gather', 'reduce')
 INIT_MODES = ('random', 'samples')
 
 
+def split_bank_args(kwargs: dict) -> dict:
+    """Remove the :class:`SubCentroidBank` arguments from ``kwargs`` (in place) and return
+    them: how a head taking its own and upstream arguments forwards the bank's."""
+    return {name: kwargs.pop(name) for name in BANK_ARGS if name in kwargs}
+
+
 class SubCentroidBank(nn.Module):
     """``C x K`` unit-norm sub-centroids ``p^c_k`` estimated by class-wise clustering (DNC).
 
@@ -41,9 +48,10 @@ class SubCentroidBank(nn.Module):
     cluster memory samples within each class (Sinkhorn Eq. 5-6 + argmax, or Gumbel, or
     k-means), keep only correctly classified samples and move each sub-centroid by Eq. 8.
 
-    Args:
+    Args (the one definition of DNC's clustering arguments: ``DNCHead`` and the DNC decode
+    heads forward theirs here under the same names, :func:`split_bank_args`):
         num_classes: C.
-        embed_dim: D.
+        embed_dim: D (the heads' ``in_channels`` / ``channels``).
         num_subcentroids: K (paper: 4 for classification, 10 for segmentation), or one K_c per
             class (Table 23); slots beyond K_c are invalid (score -inf, never updated).
         momentum: ``mu`` of Eq. 8 (paper: 0.999).
@@ -53,17 +61,19 @@ class SubCentroidBank(nn.Module):
             ``'kmeans'`` (Table 17).
         kmeans_iters: Lloyd iterations of ``'kmeans'``.
         update_only_correct: only correctly classified samples move sub-centroids (Alg. 1).
-        memory_size: samples in the FIFO memory (memory batches x global batch size); 0
-            clusters the current batch only. The current batch is pushed first, so the
-            clustered set is the memory including the current batch.
+        memory_size: samples in the FIFO memory = memory batches x global batch size (paper:
+            1000 batches on ImageNet, 100 on CIFAR); 0 clusters the current batch only. The
+            current batch is pushed first, so the clustered set is the memory including the
+            current batch.
         memory_dtype: storage dtype of the memory features (``'float32'``, ``'float16'``...).
         memory_mode: ``'fifo'`` (paper: cluster the queue every iteration) | ``'flush'``
-            (released code: accumulate until full, cluster once, empty; ``sync='gather'``).
-        sync: ``'gather'``: the batch is all-gathered before memory and clustering, so every
-            rank holds bit-identical memory and sub-centroids (classification).
-            ``'reduce'``: each rank clusters its own samples while the Sinkhorn marginals and
-            per-(c, k) sums/counts are all-reduced (segmentation: variable pixel counts); the
-            memory, if any, stays rank-local.
+            (released code: accumulate ``memory_size`` samples, cluster once, empty; with 1000
+            global batches the sub-centroids move every 1000 iterations; ``sync='gather'``).
+        sync: ``'gather'`` (classification default): the batch is all-gathered before memory
+            and clustering, so every rank holds bit-identical memory and sub-centroids.
+            ``'reduce'`` (segmentation default): each rank clusters its own samples while the
+            Sinkhorn marginals and per-(c, k) sums/counts are all-reduced (variable pixel
+            counts); the memory, if any, stays rank-local.
         init: ``'random'``: truncated normal (std ``init_std``) then l2, like the official
             code. ``'samples'``: a class's sub-centroids are set to random samples of that
             class the first time it is clustered (its update is skipped that iteration).
@@ -378,3 +388,7 @@ class SubCentroidBank(nn.Module):
             f'num_classes={c}, num_subcentroids={k}, embed_dim={d}, momentum={self.momentum}, '
             f'assign={self.assign!r}, sync={self.sync!r}, init={self.init!r}'
         )
+
+
+# the arguments a head forwards to the bank (all but the shapes it derives itself)
+BANK_ARGS = tuple(inspect.signature(SubCentroidBank.__init__).parameters)[3:]

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .post_step_update_mixin import PostStepUpdateMixin
-from .subcentroid_bank import SubCentroidBank
+from .subcentroid_bank import BANK_ARGS, SubCentroidBank
 
 LOGIT_NORMS = ('layernorm', 'temperature', 'none')
 
@@ -34,12 +34,13 @@ class SubCentroidClassifier(PostStepUpdateMixin, nn.Module):
     Args:
         num_classes: C.
         in_channels: D of the input features.
-        num_subcentroids: K, or one K_c per class.
+        num_subcentroids: K, or one K_c per class (:class:`SubCentroidBank`).
         feat_norm: apply ``LN_D`` before l2 normalisation.
         logit_norm: ``'layernorm'`` | ``'temperature'`` | ``'none'``.
         temperature: divisor of the cosines for ``logit_norm='temperature'``.
-        **bank_cfg: the remaining :class:`SubCentroidBank` arguments (momentum, sinkhorn_eps,
-            sinkhorn_iters, assign, memory_size, memory_dtype, sync, ...).
+        **bank_cfg: the other :class:`SubCentroidBank` arguments (:data:`BANK_ARGS`:
+            momentum, sinkhorn_eps, sinkhorn_iters, assign, memory_size, sync, init, ...),
+            documented there; any other name is refused.
     """
 
     def __init__(
@@ -53,6 +54,12 @@ class SubCentroidClassifier(PostStepUpdateMixin, nn.Module):
         **bank_cfg,
     ):
         super().__init__()
+        unknown = sorted(set(bank_cfg) - set(BANK_ARGS))
+        if unknown:
+            raise TypeError(
+                f'unknown DNC argument(s) {unknown}: the sub-centroid arguments are those of '
+                f'SubCentroidBank, {list(BANK_ARGS)}'
+            )
         if logit_norm not in LOGIT_NORMS:
             raise ValueError(f'logit_norm must be one of {LOGIT_NORMS}, got {logit_norm!r}')
         if logit_norm == 'temperature' and temperature <= 0:

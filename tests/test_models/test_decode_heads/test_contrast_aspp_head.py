@@ -62,7 +62,7 @@ def test_loss_warmup_memory_and_gradient(use_memory):
     # the next iteration's contrastive term equals the ops on the same embeddings and anchors
     inputs, samples = data(1)
     emb = head.embed(inputs).flatten(2).transpose(1, 2)
-    labels = head.contrast_labels(samples, (8, 8))
+    labels = head.pixel_labels(samples, (8, 8))
     assert torch.all(labels[:, :8] == -1)  # gt rows 0-2 (ignore) at stride 2: row 0, 1
     with torch.no_grad():
         preds = head.forward(inputs).argmax(1).flatten(1)
