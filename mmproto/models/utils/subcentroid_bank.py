@@ -23,6 +23,7 @@ from mmproto.ops.own_class_similarity import check_labels
 
 from .dist import all_gather_varlen, all_reduce_sum, broadcast_
 from .feature_memory import FeatureMemory
+from .shape_check import CheckpointShapeError
 
 ASSIGN_MODES = ('sinkhorn_argmax', 'sinkhorn_gumbel', 'kmeans')
 SYNC_MODES = ('gather', 'reduce')
@@ -354,7 +355,7 @@ class SubCentroidBank(nn.Module):
             key = prefix + name
             if key in state_dict and state_dict[key].shape != getattr(self, name).shape:
                 c, k, d = self.prototypes.shape
-                raise RuntimeError(
+                raise CheckpointShapeError(
                     f'checkpoint entry {key} has shape {tuple(state_dict[key].shape)} but the '
                     f'model has num_classes={c}, num_subcentroids={k}, embed dim={d} '
                     f'({name} {tuple(getattr(self, name).shape)}); the checkpoint was trained '
