@@ -34,12 +34,15 @@ from .prototypes import (
     pairwise_cosine_stats,
     simplex_etf,
 )
+from .seeding import step_generator, step_seed
 from .sinkhorn import assign_from_transport, classwise_sinkhorn
 from .subcentroid_update import momentum_update, momentum_update_rows, subcentroid_statistics
 from .subcentroid_usage import subcentroid_usage
 from .uniformity import gaussian_potential, uniformity_loss
 
 __all__ = [
+    'step_generator',
+    'step_seed',
     'additive_angular_margin',
     'assign_from_transport',
     'assignment_scores',

@@ -10,6 +10,7 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 from mmproto.models.utils import PixelSegmentQueues
+from mmproto.ops import step_generator
 
 from .pixel_labels_mixin import PixelLabelsMixin
 
@@ -92,10 +93,7 @@ class PixelContrastDecodeHeadMixin(PixelLabelsMixin):
                 logits = F.interpolate(logits, size=(h, w), mode='nearest')
             preds = logits.argmax(1).flatten(1)
         emb = emb.flatten(2).transpose(1, 2)  # [B, h*w, D]
-        gen = torch.Generator().manual_seed(
-            (self.contrast_seed * 1_000_003 + int(self.contrast_iters) * 8191 + dist.get_rank())
-            % (2**63)
-        )
+        gen = step_generator(self.contrast_seed, int(self.contrast_iters), dist.get_rank())
         contrast = self.queues.contrast_set() if self.queues is not None else (None, None)
         loss = self.loss_contrast(emb, labels, preds, *contrast, generator=gen)
         if int(self.contrast_iters) < self.warmup_iters:

@@ -27,20 +27,12 @@ from mmproto.ops import (
     sample_subcenters,
     soft_targets,
     split_batch_point,
+    step_seed,
 )
 
 MIXUP_MODES = ('multicenter', 'split_batch')
 LOG_VAR_INITS = ('kaiming_uniform', 'zeros')
 _NOISE_STATE = ('log_var', 'noise_seed', 'num_steps')
-_MASK64 = (1 << 64) - 1
-
-
-def _mix_seed(seed: int, step: int, rank: int) -> int:
-    """SplitMix64 of (seed, step, rank): a 63-bit seed for the noise of one training step."""
-    z = (seed + 0x9E3779B97F4A7C15 * (step + 1) + 0xBF58476D1CE4E5B9 * rank) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return (z ^ (z >> 31)) >> 1
 
 
 def split_multicenter_args(kwargs: dict) -> dict:
@@ -181,7 +173,7 @@ class MultiCenterMixin(ShapeCheckMixin):
         if key not in self._generators:
             self._generators[key] = torch.Generator(device=device)
         gen = self._generators[key]
-        gen.manual_seed(_mix_seed(self._seed, self._step, rank))
+        gen.manual_seed(step_seed(self._seed, self._step, stream=rank))
         return gen
 
     def _advance_step(self) -> None:

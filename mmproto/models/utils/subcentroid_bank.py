@@ -17,6 +17,7 @@ from mmproto.ops import (
     expand_valid,
     momentum_update_rows,
     own_class_similarity,
+    step_generator,
     subcentroid_statistics,
 )
 from mmproto.ops.own_class_similarity import check_labels
@@ -191,9 +192,7 @@ class SubCentroidBank(nn.Module):
         return None
 
     def _generator(self, device: torch.device, stream: int) -> torch.Generator:
-        g = torch.Generator(device=device)
-        g.manual_seed((self.seed * 1_000_003 + int(self.num_updates) * 2 + stream) % (2**63))
-        return g
+        return step_generator(self.seed, int(self.num_updates), stream, device)
 
     @torch.no_grad()
     def update(
