@@ -23,12 +23,11 @@ Usage::
 """
 
 import argparse
-import statistics
-import sys
-import time
 
 import torch
 import torch.nn.functional as F
+from _common import interleaved, medians
+from dnc_alg1_reference import alg1_update
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -55,33 +54,11 @@ def parse_args():
     return p.parse_args()
 
 
-def sync(device):
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
-def measure(fns, device, repeats, warmup):
-    """``{name: (wall_s, cpu_s)}``, medians over ``repeats`` rounds that run every function
-    once in turn (interleaved, so a change of the machine's load hits all of them alike).
-    ``cpu_s`` is this process's CPU time (all threads): on a shared machine it counts the
-    work done rather than the time waited for a core."""
-    for fn in fns:
-        print(f'warming up {fn.__name__} ...', file=sys.stderr, flush=True)
-        for _ in range(warmup):
-            fn()
-    samples = {fn.__name__: [] for fn in fns}
-    for i in range(repeats):
-        for fn in fns:
-            print(f'round {i + 1}/{repeats}: {fn.__name__} ...', file=sys.stderr, flush=True)
-            sync(device)
-            w0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            sync(device)
-            samples[fn.__name__].append((time.perf_counter() - w0, time.process_time() - c0))
-    return {
-        name: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
-        for name, v in samples.items()
-    }
+def measure(fns, device, repeats, warmup) -> dict:
+    """``{name: (wall_s, cpu_s)}``: medians of interleaved runs (:func:`_common.interleaved`)."""
+    runs = interleaved({fn.__name__: fn for fn in fns}, repeats, device, warmup, progress=True)
+    wall, cpu = medians(runs, 'wall'), medians(runs, 'cpu')
+    return {name: (wall[name], cpu[name]) for name in runs}
 
 
 def block_labels(batch, size, num_classes, device, block=64, ignore=0.1, seed=0):
@@ -121,31 +98,10 @@ def build_heads(args, device, in_channels):
 
 
 @torch.no_grad()
-def loop_update(bank, x, labels, correct):
-    """Alg. 1 of DNC with one Python iteration per class (Sinkhorn, argmax, Eq. 8)."""
-    protos = bank.prototypes
-    k = protos.shape[1]
-    for c in labels.unique().tolist():
-        if c < 0:
-            continue
-        idx = (labels == c).nonzero().squeeze(1)
-        xc = x[idx]
-        q = torch.exp((xc @ protos[c].t() - 1.0) / bank.sinkhorn_eps).t()  # K x n_c
-        q /= q.sum()
-        n = q.shape[1]
-        for _ in range(bank.sinkhorn_iters):
-            q /= q.sum(1, keepdim=True)
-            q /= k
-            q /= q.sum(0, keepdim=True)
-            q /= n
-        assign = (q * n).argmax(0)
-        m = F.one_hot(assign, k).float() * correct[idx, None].float()
-        f, cnt = m.t() @ xc, m.sum(0)
-        moved = cnt > 0
-        if moved.any():
-            mean = f[moved] / cnt[moved, None]
-            new = bank.momentum * protos[c, moved] + (1 - bank.momentum) * mean
-            protos[c, moved] = F.normalize(new, dim=-1)
+def loop_update(bank, x, labels, correct) -> None:
+    """The bank's update written as Alg. 1 is printed (one Python iteration per class)."""
+    hyper = (bank.momentum, bank.sinkhorn_eps, bank.sinkhorn_iters)
+    bank.prototypes.copy_(alg1_update(bank.prototypes, x, labels, correct, *hyper)[1])
 
 
 def full_head_times(fcn, dnc, args, device) -> dict:
