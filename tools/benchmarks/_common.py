@@ -65,3 +65,17 @@ def persistent_buffer_bytes(module: nn.Module) -> int:
     return sum(
         t.numel() * t.element_size() for t in state.values() if not isinstance(t, nn.Parameter)
     )
+
+
+def resnet50_classifier(head: dict, device) -> nn.Module:
+    """mmpretrain's ResNet-50 ``ImageClassifier`` (global average pooling) with ``head``, on
+    ``device``: the full training step the head benchmarks compare."""
+    from mmpretrain.registry import MODELS
+
+    model = dict(
+        type='ImageClassifier',
+        backbone=dict(type='ResNet', depth=50),
+        neck=dict(type='GlobalAveragePooling'),
+        head=head,
+    )
+    return MODELS.build(model).to(device)

@@ -20,7 +20,7 @@ from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
-from _common import interleaved, persistent_buffer_bytes
+from _common import interleaved, persistent_buffer_bytes, resnet50_classifier
 
 import mmproto  # noqa: F401  (compat shims)  # isort: skip
 from mmproto.models.utils import SubCentroidBank
@@ -82,24 +82,17 @@ def measure_bank(args, k: int, batches: int, device: torch.device) -> Dict[str, 
 def measure_backbone(args, k: int, batches: int, device: torch.device) -> Dict[str, float]:
     """Peak CUDA memory of one DNC-ResNet-50 train step with 32 images on this GPU."""
     from mmengine.registry import init_default_scope
-    from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
 
     init_default_scope('mmpretrain')
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats(device)
     size = max(int(batches * args.global_batch * args.scale), args.global_batch)
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='ResNet', depth=50),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='DNCHead', num_classes=args.num_classes, in_channels=2048,
-                num_subcentroids=k, memory_size=size, memory_dtype=args.memory_dtype,
-            ),
-        )
-    ).to(device)  # fmt: skip
+    head = dict(
+        type='DNCHead', num_classes=args.num_classes, in_channels=2048, num_subcentroids=k,
+        memory_size=size, memory_dtype=args.memory_dtype,
+    )  # fmt: skip
+    model = resnet50_classifier(head, device)
     fill_memory(model.head.classifier.bank, torch.Generator().manual_seed(0))
     model.head.classifier.attach_subcentroid_updater()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)

@@ -20,7 +20,13 @@ from typing import Callable, List
 
 import torch
 import torch.nn.functional as F
-from _common import interleaved, medians, paired_ratio, persistent_buffer_bytes
+from _common import (
+    interleaved,
+    medians,
+    paired_ratio,
+    persistent_buffer_bytes,
+    resnet50_classifier,
+)
 from dnc_alg1_reference import alg1_update
 
 import mmproto  # noqa: F401  (registers DNCHead)
@@ -180,7 +186,6 @@ def resnet50_step(args, gen: torch.Generator) -> List[tuple]:
     The two models alternate (one warm-up pair, then ``--resnet50-repeats`` timed pairs) so
     both see the same machine load; the ratio is the median of the per-pair ratios.
     """
-    from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
 
     dev, b, c, k = args.device, args.resnet50_batch, args.num_classes, args.num_subcentroids
@@ -188,14 +193,7 @@ def resnet50_step(args, gen: torch.Generator) -> List[tuple]:
 
     def build(head):
         torch.manual_seed(0)
-        model = MODELS.build(
-            dict(
-                type='ImageClassifier',
-                backbone=dict(type='ResNet', depth=50),
-                neck=dict(type='GlobalAveragePooling'),
-                head=head,
-            )
-        ).to(dev)
+        model = resnet50_classifier(head, dev)
         return model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
     linear = build(dict(type='LinearClsHead', num_classes=c, in_channels=2048))

@@ -17,7 +17,7 @@ import argparse
 from typing import Dict
 
 import torch
-from _common import interleaved, medians, paired_ratio
+from _common import interleaved, medians, paired_ratio, resnet50_classifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -118,15 +118,7 @@ def bench_full(args):
     ds = samples(torch.randint(0, args.num_classes, (args.full_batch,)))
     steps = {}
     for name, head in head_cfgs(args).items():
-        model = MODELS.build(
-            dict(
-                type='ImageClassifier',
-                backbone=dict(type='ResNet', depth=50),
-                neck=dict(type='GlobalAveragePooling'),
-                head=head,
-            )
-        ).to(dev)
-        model.train()
+        model = resnet50_classifier(head, dev).train()
         optim = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
         def step(model=model, optim=optim):
