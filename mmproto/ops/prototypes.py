@@ -136,8 +136,7 @@ def max_separation_prototypes(num_classes: int) -> Tensor:
     Returns:
         ``(C, C-1)`` float32: row ``c`` is the prototype of class ``c`` (``P_{C-1}ᵀ``).
     """
-    if num_classes < 2:
-        raise ValueError(f'num_classes must be >= 2, got {num_classes}')
+    _check_cd(num_classes, num_classes - 1)
     d = num_classes - 1
     k = torch.arange(d, 0, -1, dtype=torch.float64)  # k of row i: C-1, ..., 1
     # s_i = prod over the rows above (k' = C-1 .. k+1) of sqrt(1 - 1/k'^2)
