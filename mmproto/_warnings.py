@@ -4,6 +4,7 @@
 warning raised at import or dataset-load time by a dependency (not by mmproto) appears once
 per rank. On ranks other than 0 (``RANK`` / ``LOCAL_RANK`` set by the launcher) exactly these
 messages are filtered, by message and issuing module; rank 0 still shows each one once.
+:data:`EVERY_RANK` lists the few hidden on every rank, each with its reason.
 Imported first by ``mmproto/__init__.py``, before mmengine is imported.
 
 Below: notices of the pinned stack that no user can act on, silenced at their source and no
@@ -25,6 +26,20 @@ RANK_ZERO_ONLY = (
         r'mmpretrain\.datasets\.mnist',
     ),
 )
+# Hidden on every rank, each with its reason: (message regex, category, module regex)
+EVERY_RANK = (
+    # mmcv-lite has no compiled ops, so mmcv's own probe in mmcv.cnn.bricks.transformer
+    # (imported by mmpretrain.models and mmseg.models, i.e. by every run) fails and warns
+    # about a module no mmproto config uses. Using the op still fails loudly: ``from mmcv.ops
+    # import MultiScaleDeformableAttention`` raises the stand-in's error (mmproto.utils.compat).
+    (
+        r'Fail to import ``MultiScaleDeformableAttention`` from '
+        r'``mmcv\.ops\.multi_scale_deform_attn``, You should install ``mmcv`` rather than '
+        r'``mmcv-lite``',
+        UserWarning,
+        r'mmcv\.cnn\.bricks\.transformer',
+    ),
+)
 
 
 def _rank() -> int:
@@ -36,7 +51,10 @@ def _rank() -> int:
 
 
 def filter_repeated_warnings(rank: Optional[int] = None) -> bool:
-    """Filter :data:`RANK_ZERO_ONLY` if this process is not rank 0. Returns True if it did."""
+    """Filter :data:`EVERY_RANK`, and :data:`RANK_ZERO_ONLY` if this process is not rank 0.
+    Returns True if it filtered the latter."""
+    for message, category, module in EVERY_RANK:
+        warnings.filterwarnings('ignore', message=message, category=category, module=module)
     if (rank if rank is not None else _rank()) == 0:
         return False
     for message, category, module in RANK_ZERO_ONLY:

@@ -31,6 +31,7 @@ from mmproto.utils import (
     export_local_rank,
     resolve_config_path,
     set_work_dir,
+    trusted_run,
 )
 
 
@@ -152,7 +153,8 @@ def main(argv=None) -> dict:
     classification = config_scope(cfg) == 'mmpretrain'
     if classification and args.out and args.out_item in ('pred', None):
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    metrics = runner.test()
+    with trusted_run(cfg):  # the files this run loads, if trusted
+        metrics = runner.test()
     if classification and args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
     close_distributed()

@@ -36,6 +36,7 @@ from mmproto.utils import (
     resolve_config_path,
     set_work_dir,
     swap_head,
+    trusted_run,
 )
 
 
@@ -183,7 +184,8 @@ def main(argv=None) -> None:
     cfg = merge_args(Config.fromfile(resolve_config_path(args.config)), args)
     check_dataset_files(cfg)
     runner = build_runner(cfg)
-    runner.train()
+    with trusted_run(cfg):  # the files this run loads, if trusted
+        runner.train()
     close_distributed()
 
 

@@ -1,5 +1,10 @@
 """A study: arms (a config + overrides) × seeds, each trained by ``tools/train.py``.
 
+Works from a source checkout and from an installed package alike: relative arm configs
+(``configs/...``) and data roots are read from the checkout, or, installed, from the package's
+``.mim/configs`` and the working directory; the train tool is the checkout's
+``tools/train.py`` or the installed ``mmproto/.mim/tools/train.py`` (:func:`train_tool`).
+
 Every run gets its own directory ``WORK_DIR/runs/<group>__<arm>__s<seed>`` holding the recipe
 (``recipe.py``: ``_base_`` = the arm's config + the study's and the arm's overrides + the seed),
 the resolved config that was trained, mmengine's logs (``*/vis_data/scalars.json``) and a
@@ -23,8 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TRAIN_TOOL = osp.join(REPO, 'tools', 'train.py')
+_PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
+_CHECKOUT = osp.dirname(_PACKAGE_DIR)
 REDUCTIONS = ('last', 'first', 'sum', 'max', 'min')
 
 
@@ -204,6 +209,41 @@ def _innermost(dataset: dict) -> List[dict]:
     return [dataset]
 
 
+def in_checkout() -> bool:
+    """Whether mmproto runs from a source checkout (``setup.py`` and ``tools/`` beside it)."""
+    return osp.isfile(osp.join(_CHECKOUT, 'setup.py')) and osp.isdir(osp.join(_CHECKOUT, 'tools'))
+
+
+def project_root() -> str:
+    """What relative data roots are relative to: the checkout, else the working directory."""
+    return _CHECKOUT if in_checkout() else os.getcwd()
+
+
+def train_tool() -> str:
+    """``tools/train.py`` of the checkout, else of the installed package (``.mim/tools``)."""
+    root = _CHECKOUT if in_checkout() else osp.join(_PACKAGE_DIR, '.mim')
+    path = osp.join(root, 'tools', 'train.py')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'no train tool at {path}; reinstall mmproto (pip install .)')
+    return path
+
+
+def arm_config(config: str) -> str:
+    """Absolute path of an :class:`Arm`'s config: absolute as given, ``package::path``, or
+    relative to the checkout (installed: ``configs/X`` from the package's configs, anything
+    else from the working directory)."""
+    from mmproto.utils.package_scope import configs_root, resolve_config_path
+
+    if '::' in config:
+        return resolve_config_path(config)
+    if osp.isabs(config):
+        return config
+    if in_checkout():
+        return osp.join(_CHECKOUT, config)
+    head, _, rest = config.partition('/')
+    return osp.join(configs_root(), rest) if head == 'configs' else osp.abspath(config)
+
+
 def write_run_config(
     study: Study, run: Run, smoke: bool = False, data_root: Optional[str] = None
 ) -> str:
@@ -214,7 +254,7 @@ def write_run_config(
     """
     from mmengine.config import Config
 
-    config = run.arm.config if osp.isabs(run.arm.config) else osp.join(REPO, run.arm.config)
+    config = arm_config(run.arm.config)
     if not osp.isfile(config):
         raise FileNotFoundError(f'arm {run.arm.name!r}: config {config!r} not found')
     fields = merge_overrides(study.overrides, run.arm.overrides)
@@ -238,7 +278,7 @@ def write_run_config(
             if data_root is not None and 'data_root' in inner:
                 inner['data_root'] = osp.abspath(data_root)
             elif isinstance(inner.get('data_root'), str) and not osp.isabs(inner['data_root']):
-                inner['data_root'] = osp.join(REPO, inner['data_root'])
+                inner['data_root'] = osp.join(project_root(), inner['data_root'])
             if smoke:
                 size = study.smoke_train_size if loader_key == 'train_dataloader' else None
                 inner['indices'] = size or study.smoke_val_size
@@ -250,7 +290,7 @@ def write_run_config(
 
 
 def _train_in_process(config: str, run: Run) -> int:
-    spec = importlib.util.spec_from_file_location('_mmproto_train_tool', TRAIN_TOOL)
+    spec = importlib.util.spec_from_file_location('_mmproto_train_tool', train_tool())
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     cwd = os.getcwd()
@@ -270,10 +310,11 @@ def _train_in_process(config: str, run: Run) -> int:
 
 def _train_subprocess(config: str, run: Run) -> int:
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    env['PYTHONPATH'] = os.pathsep.join(p for p in (REPO, env.get('PYTHONPATH')) if p)
+    if in_checkout():  # the checkout's mmproto, also when it is not installed
+        env['PYTHONPATH'] = os.pathsep.join(p for p in (_CHECKOUT, env.get('PYTHONPATH')) if p)
     with open(osp.join(run.dir, 'log.txt'), 'w') as log:
         proc = subprocess.run(
-            [sys.executable, TRAIN_TOOL, config, '--work-dir', run.dir],
+            [sys.executable, train_tool(), config, '--work-dir', run.dir],
             cwd=run.work_dir,
             env=env,
             stdout=log,

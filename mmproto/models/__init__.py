@@ -1,1 +1,1 @@
-from . import backbones, classifiers, decode_heads, heads, losses, necks, utils  # noqa: F401
+from . import backbones, classifiers, decode_heads, heads, losses, utils  # noqa: F401

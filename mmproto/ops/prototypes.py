@@ -66,20 +66,37 @@ def optimise_prototypes(
     w = torch.nn.Parameter(F.normalize(w0, dim=1).float().to(device))
     opt = torch.optim.SGD([w], lr=lr * bs / 2, momentum=momentum)
     order = torch.empty(0, dtype=torch.long)
+
+    def batch_loss() -> Tensor:  # classes in seeded random order, ``bs`` at a time
+        nonlocal order
+        if order.numel() < bs:
+            order = torch.cat([order, torch.randperm(num_classes, generator=g)])
+        idx, order = order[:bs].to(device), order[bs:]
+        return uniformity_loss(w[idx], t=t)
+
     with torch.autocast(device_type=torch.device(device).type, enabled=False):
-        for _ in range(iters):
-            if order.numel() < bs:
-                order = torch.cat([order, torch.randperm(num_classes, generator=g)])
-            idx, order = order[:bs].to(device), order[bs:]
-            loss = uniformity_loss(w[idx], t=t)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                w.copy_(F.normalize(w, dim=1))
-            if progress is not None:
-                progress()
+        _descend_on_sphere(w, opt, iters, batch_loss, progress)
     return w.detach().cpu()
+
+
+def _descend_on_sphere(
+    w: torch.nn.Parameter,
+    opt: torch.optim.Optimizer,
+    iters: int,
+    loss_fn: Callable[[], Tensor],
+    progress: Optional[Callable[[], None]] = None,
+) -> None:
+    """``iters`` steps of ``opt`` on ``loss_fn()``, the rows of ``w`` re-normalised to unit
+    length after each step; ``progress`` is called after every step."""
+    for _ in range(iters):
+        loss = loss_fn()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            w.copy_(F.normalize(w, dim=1))
+        if progress is not None:
+            progress()
 
 
 def simplex_etf(num_classes: int, dim: int, seed: int = 0) -> Tensor:
@@ -119,8 +136,7 @@ def max_separation_prototypes(num_classes: int) -> Tensor:
     Returns:
         ``(C, C-1)`` float32: row ``c`` is the prototype of class ``c`` (``P_{C-1}ᵀ``).
     """
-    if num_classes < 2:
-        raise ValueError(f'num_classes must be >= 2, got {num_classes}')
+    _check_cd(num_classes, num_classes - 1)
     d = num_classes - 1
     k = torch.arange(d, 0, -1, dtype=torch.float64)  # k of row i: C-1, ..., 1
     # s_i = prod over the rows above (k' = C-1 .. k+1) of sqrt(1 - 1/k'^2)
@@ -153,16 +169,11 @@ def hpn_prototypes(
     w = torch.nn.Parameter(F.normalize(torch.randn(num_classes, dim, generator=g), dim=1))
     opt = torch.optim.SGD([w], lr=lr)
     eye = torch.eye(num_classes, dtype=torch.bool)
-    for _ in range(iters):
-        cos = w @ w.T
-        loss = (cos.masked_fill(eye, -2.0).max(dim=1).values + 1).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            w.copy_(F.normalize(w, dim=1))
-        if progress is not None:
-            progress()
+
+    def max_cosine_loss() -> Tensor:
+        return ((w @ w.T).masked_fill(eye, -2.0).max(dim=1).values + 1).mean()
+
+    _descend_on_sphere(w, opt, iters, max_cosine_loss, progress)
     return w.detach()
 
 

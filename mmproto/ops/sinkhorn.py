@@ -110,7 +110,6 @@ def gumbel_noise(shape, device, generator: Optional[torch.Generator] = None) -> 
 def assign_from_transport(
     q: Tensor,
     mode: str = 'argmax',
-    tau: float = 0.5,
     generator: Optional[torch.Generator] = None,
     mask: Optional[Tensor] = None,
     gumbel: Optional[Tensor] = None,
@@ -120,9 +119,8 @@ def assign_from_transport(
     Args:
         q: ``[N, K]`` transport plan from :func:`classwise_sinkhorn`.
         mode: ``'argmax'`` (paper) or ``'gumbel'`` (ProtoSeg: a hard Gumbel-softmax sample
-            with ``q`` as logits; as a hard sample ``argmax((q + g) / tau)`` it does not depend
-            on ``tau > 0``, which is kept for fidelity).
-        tau: Gumbel-softmax temperature.
+            with ``q`` as logits, ``argmax(q + g)``; a hard sample does not depend on the
+            softmax temperature, so there is none).
         generator: random generator for the Gumbel noise.
         mask: optional ``[N, K]`` bool of the allowed entries; default: rows that are not all
             zero are fully allowed.
@@ -138,11 +136,9 @@ def assign_from_transport(
         if mode == 'argmax':
             logits = q
         elif mode == 'gumbel':
-            if tau <= 0:
-                raise ValueError(f'gumbel_tau must be > 0, got {tau}')
             if gumbel is None:
                 gumbel = gumbel_noise(q.shape, q.device, generator)
-            logits = (q + gumbel) / tau
+            logits = q + gumbel
         else:
             raise ValueError(f"assign mode must be 'argmax' or 'gumbel', got {mode!r}")
         index = logits.masked_fill(~mask, float('-inf')).argmax(1)

@@ -4,13 +4,14 @@ from .checkpoint import (
     apply_trust,
     check_runner_shapes,
     checkpoint_safe_globals,
-    checkpoints_trusted,
+    checkpoint_trusted,
     load_local_checkpoint,
     register_safe_loader,
-    trust_checkpoints,
+    run_checkpoints,
+    trust_checkpoint,
+    trusted_run,
 )
-from .compat import apply_all as apply_compat_shims
-from .compat import install_mmcv_ext_stub
+from .compat import install_mmcv_ops_stand_in
 from .data_check import check_dataset_files
 from .head_swap import RECIPES as HEAD_RECIPES
 from .head_swap import swap_head
@@ -28,7 +29,6 @@ from .package_scope import register_package_scope, resolve_config_path
 
 __all__ = [
     'add_launch_args',
-    'apply_compat_shims',
     'build_runner',
     'close_distributed',
     'check_dataset_files',
@@ -36,17 +36,19 @@ __all__ = [
     'swap_head',
     'config_scope',
     'export_local_rank',
-    'install_mmcv_ext_stub',
+    'install_mmcv_ops_stand_in',
     'register_package_scope',
     'register_safe_loader',
     'resolve_config_path',
     'load_local_checkpoint',
     'checkpoint_safe_globals',
     'check_runner_shapes',
-    'checkpoints_trusted',
-    'trust_checkpoints',
+    'checkpoint_trusted',
+    'trust_checkpoint',
     'add_trust_arg',
     'apply_trust',
+    'run_checkpoints',
+    'trusted_run',
     'UntrustedCheckpointError',
     'set_torch_threads',
     'set_work_dir',

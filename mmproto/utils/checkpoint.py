@@ -5,27 +5,32 @@ mmengine resume files hold (the message hub's ``HistoryBuffer`` with its numpy a
 statistics methods, numpy scalars). :func:`load_local_checkpoint` allows exactly those
 (:func:`checkpoint_safe_globals`, active only while mmengine loads a checkpoint) and refuses
 anything else with :class:`UntrustedCheckpointError`, naming the type. Trusting a file on
-purpose (full unpickling, which can run any code) is an explicit switch, off by default:
-``--trust-checkpoint`` on the tools, ``trust_checkpoint = True`` in a config, or the
-environment variable ``MMPROTO_TRUST_CHECKPOINT=1``.
+purpose (full unpickling, which can run any code) is an explicit switch, off by default, that
+applies to the files it was given for and to this process only: ``--trust-checkpoint`` on the
+tools or ``trust_checkpoint = True`` in a config trust the files that run loads on purpose
+(:func:`run_checkpoints`, for the duration of the run, :func:`trusted_run`); a converter's
+``--trust-checkpoint`` trusts its source file; in Python, :func:`trust_checkpoint` (a path) or
+``load_local_checkpoint(..., trust=True)``. Nothing is written into the environment, so no
+child process inherits it.
 """
 
 import argparse
-import os
 import os.path as osp
 import pickle
 import re
-from typing import Any, List, Optional
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Optional, Set
 
 import numpy as np
 import torch
 
-TRUST_ENV = 'MMPROTO_TRUST_CHECKPOINT'
 HOW_TO_TRUST = (
     'If you trust this file (full unpickling can run any code it contains), pass '
-    '--trust-checkpoint to the mmproto tool, set trust_checkpoint = True in the config, or '
-    f'set the environment variable {TRUST_ENV}=1.'
+    '--trust-checkpoint to the mmproto tool or set trust_checkpoint = True in the config '
+    '(it trusts the checkpoints that run loads: load_from or the resumed file, '
+    'PrototypePrecomputeHook.checkpoint, init_cfg Pretrained checkpoints).'
 )
+_TRUSTED: Set[str] = set()  # real paths trusted in this process (trust_checkpoint)
 
 
 class UntrustedCheckpointError(pickle.UnpicklingError):
@@ -91,15 +96,22 @@ def checkpoint_safe_globals() -> List[Any]:
     return allowed
 
 
-def checkpoints_trusted() -> bool:
-    """Whether full unpickling was switched on (:func:`trust_checkpoints`)."""
-    return os.environ.get(TRUST_ENV, '0').lower() in ('1', 'true', 'yes')
+def _key(filename: str) -> str:
+    return osp.realpath(osp.expanduser(filename))
 
 
-def trust_checkpoints(enable: bool = True) -> None:
-    """Switch full unpickling of checkpoints on (or off) for this process and the processes
-    it starts (dataloader workers, ranks launched from it)."""
-    os.environ[TRUST_ENV] = '1' if enable else '0'
+def trust_checkpoint(filename: str, enable: bool = True) -> None:
+    """Allow full unpickling of this one file (by its real path) in this process, or take the
+    trust back (``enable=False``)."""
+    if enable:
+        _TRUSTED.add(_key(filename))
+    else:
+        _TRUSTED.discard(_key(filename))
+
+
+def checkpoint_trusted(filename: str) -> bool:
+    """Whether :func:`trust_checkpoint` was given for ``filename``."""
+    return _key(filename) in _TRUSTED
 
 
 def add_trust_arg(parser: argparse.ArgumentParser) -> None:
@@ -112,18 +124,78 @@ def add_trust_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def apply_trust(cfg=None, args: Optional[argparse.Namespace] = None) -> bool:
-    """Turn trust on if ``args.trust_checkpoint`` or ``cfg.trust_checkpoint`` says so.
+def apply_trust(cfg=None, args: Optional[argparse.Namespace] = None, path=None) -> bool:
+    """Read the switch: ``args.trust_checkpoint`` or ``cfg.trust_checkpoint``.
 
-    The flag is also written into ``cfg`` so that the config dump records it."""
+    With a ``cfg`` (train / test tools) the switch is recorded in ``cfg.trust_checkpoint`` (the
+    config dump shows it) and applies to that run's files through :func:`trusted_run`.
+    Without one (converters, analysis tools loading one file) it trusts that file now:
+    ``path``, else ``args.checkpoint``."""
     flag = bool(getattr(args, 'trust_checkpoint', False))
     if cfg is not None:
         flag = flag or bool(cfg.get('trust_checkpoint', False))
         if flag:
             cfg.trust_checkpoint = True
-    if flag:
-        trust_checkpoints(True)
+        return flag
+    path = path if path is not None else getattr(args, 'checkpoint', None)
+    if flag and path:
+        trust_checkpoint(path)
     return flag
+
+
+def _pretrained_checkpoints(node: Any) -> Iterator[str]:
+    """Local ``checkpoint`` paths of every ``init_cfg=dict(type='Pretrained', ...)`` in
+    ``node`` (a model config)."""
+    if isinstance(node, dict):
+        if str(node.get('type', '')).endswith('Pretrained') and node.get('checkpoint'):
+            if '://' not in str(node['checkpoint']):
+                yield str(node['checkpoint'])
+        for value in node.values():
+            yield from _pretrained_checkpoints(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _pretrained_checkpoints(value)
+
+
+def run_checkpoints(cfg) -> List[str]:
+    """The local files a run of ``cfg`` loads on purpose, in this order: ``load_from`` or, for
+    ``resume=True`` without it, the checkpoint mmengine's auto-resume picks (the latest in
+    ``work_dir``, :func:`mmengine.runner.find_latest_checkpoint`, if any); each
+    ``PrototypePrecomputeHook``'s ``checkpoint``; the local ``checkpoint`` of every
+    ``init_cfg`` of type ``Pretrained`` in ``cfg.model``."""
+    from mmengine.runner import find_latest_checkpoint
+
+    files = []
+    if cfg.get('load_from', None):
+        files.append(str(cfg.load_from))
+    elif cfg.get('resume', False) and cfg.get('work_dir', None):
+        latest = find_latest_checkpoint(osp.abspath(cfg.work_dir))
+        if latest:
+            files.append(latest)
+    for hook in cfg.get('custom_hooks', None) or []:
+        if str(hook.get('type', '')).endswith('PrototypePrecomputeHook'):
+            if hook.get('checkpoint', None):
+                files.append(str(hook['checkpoint']))
+    files.extend(_pretrained_checkpoints(cfg.get('model', None)))
+    return files
+
+
+@contextmanager
+def trusted_run(cfg) -> Iterator[List[str]]:
+    """Trust :func:`run_checkpoints` of ``cfg`` while the block runs if
+    ``cfg.trust_checkpoint`` is set (:func:`apply_trust`), and take the trust back after it;
+    yields the files trusted (none when the switch is off). Wrap the Runner's ``train()`` /
+    ``test()``: the files are resolved when the block starts, so auto-resume's file is the one
+    the Runner then picks."""
+    files = run_checkpoints(cfg) if cfg.get('trust_checkpoint', False) else []
+    added = [f for f in files if not checkpoint_trusted(f)]
+    for f in added:
+        trust_checkpoint(f)
+    try:
+        yield files
+    finally:
+        for f in added:
+            trust_checkpoint(f, enable=False)
 
 
 def _offending(filename: str, error: Exception) -> str:
@@ -142,9 +214,10 @@ def _offending(filename: str, error: Exception) -> str:
     return ', '.join(names)
 
 
-def load_local_checkpoint(filename: str, map_location=None) -> Any:
+def load_local_checkpoint(filename: str, map_location=None, trust: bool = False) -> Any:
     """``torch.load`` a local checkpoint with the weights-only unpickler and
-    :func:`checkpoint_safe_globals` (full unpickling only if :func:`checkpoints_trusted`).
+    :func:`checkpoint_safe_globals`; full unpickling only with ``trust=True`` or if
+    :func:`trust_checkpoint` was given for this file.
 
     Raises:
         FileNotFoundError: no such file.
@@ -153,7 +226,7 @@ def load_local_checkpoint(filename: str, map_location=None) -> Any:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    if checkpoints_trusted():
+    if trust or checkpoint_trusted(filename):
         return torch.load(filename, map_location=map_location, weights_only=False)
     with torch.serialization.safe_globals(checkpoint_safe_globals()):
         try:

@@ -1,28 +1,48 @@
-"""Compatibility shims that must run before ``mmseg.models`` or a checkpoint load.
+"""Stand-ins for compiled ops a CPU-only stack lacks (see the list of import-time effects in
+``mmproto``): ``mmcv.ops`` for mmcv-lite (:func:`install_mmcv_ops_stand_in`) and torchvision's op
+schemas for a torchvision whose compiled ops do not load beside the installed torch
+(:func:`declare_torchvision_op_schemas`).
 
-1. ``mmcv-lite`` ships no compiled ops (``mmcv._ext``), but ``mmseg.models`` imports
-   ``mmcv.ops`` at import time. A lazy stand-in lets everything import; only a call of a
-   compiled op (deformable conv, PSAMask, CARAFE, nms, ...) fails, with a clear message.
-   Nothing is installed when a real ``mmcv._ext`` exists (full mmcv build).
-2. torch >= 2.6 loads checkpoints with ``weights_only=True``, which refuses mmengine 0.10.x
-   resume files (``HistoryBuffer``, numpy scalars). mmengine's local checkpoint loader is
-   replaced by :func:`mmproto.utils.checkpoint.load_local_checkpoint`: still weights-only,
-   with an allow-list of exactly those types; nothing else is unpickled unless trusted.
-3. A torchvision whose compiled ops do not load beside the installed torch (the CPU-only
-   stack, ``requirements/pinned-cpu.txt``: torch ``+cpu`` with PyPI's torchvision) fails at
-   ``import torchvision`` (``operator torchvision::nms does not exist``). The two op schemas
-   torchvision's import registers fake kernels for are declared; every model imports and runs,
-   and a call of a torchvision op raises torchvision's own "Couldn't load custom C++ ops".
+``mmcv-lite`` ships no compiled ops (no ``mmcv._ext``), so its ``mmcv/ops/__init__.py``, which
+imports every op module, fails with ``ModuleNotFoundError: mmcv._ext``. ``mmseg.models`` needs
+two ``mmcv.ops`` names to import at all (:data:`MMSEG_IMPORTS`): ``point_sample`` (pure
+PyTorch) and ``sigmoid_focal_loss`` (compiled). The stand-in :class:`LiteOps` answers
+``from mmcv.ops import X`` with
+
+- the real ``X`` when its module runs without compiled ops (``point_sample``,
+  ``CrissCrossAttention``, ...);
+- for ``sigmoid_focal_loss`` alone, a function that raises a clear error when called (mmseg's
+  ``FocalLoss`` imports it unconditionally);
+- for every other compiled op, the ``ModuleNotFoundError: mmcv._ext`` upstream raises, so
+  mmseg's and mmengine's ``try: from mmcv.ops import X / except ...`` probes (``PSAMask``,
+  ``DeformConv2d``, ``SyncBatchNorm``, ...) behave as they do with mmcv-lite alone.
+
+Nothing is installed when a real ``mmcv._ext`` exists (full mmcv build) or ``mmcv.ops`` was
+already imported.
 """
 
+import ast
 import importlib
 import importlib.machinery
 import importlib.util
+import os.path as osp
 import sys
 import types
+from typing import Dict, Tuple
 
-from .checkpoint import register_safe_loader
-
+# The mmcv.ops names that ``import mmseg.models`` needs, with the mmseg modules importing
+# them outside a ``try`` (mmseg 1.2). ``point_sample`` is pure PyTorch, ``sigmoid_focal_loss``
+# compiled: only the latter gets a raising stand-in.
+MMSEG_IMPORTS = {
+    'point_sample': (
+        'mmseg.models.decode_heads.san_head',
+        'mmseg.models.utils.point_sample',
+        'mmseg.utils.mask_classification',
+    ),
+    'sigmoid_focal_loss': ('mmseg.models.losses.focal_loss',),
+}
+EXT = 'mmcv._ext'
+STAND_IN_FILE = '<mmproto stand-in for mmcv.ops>'
 _MISSING_OP_MSG = (
     'mmcv compiled op "{name}" is not available: this environment has mmcv-lite (no compiled '
     'ops). FCN, ASPP/DeepLabV3, UPerHead, ResNet, Swin and every mmproto head run without '
@@ -30,42 +50,69 @@ _MISSING_OP_MSG = (
 )
 
 
-class _MissingExt(types.ModuleType):
-    """Module whose every attribute is a function raising a clear error when called."""
+def _exported_names(init_file: str) -> Dict[str, Tuple[str, str]]:
+    """``{name: (submodule, name there)}`` of the ``from .sub import name`` lines at the top
+    level of ``mmcv/ops/__init__.py``."""
+    with open(init_file, encoding='utf-8') as f:
+        tree = ast.parse(f.read())
+    names = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            for alias in node.names:
+                names[alias.asname or alias.name] = (node.module, alias.name)
+    return names
+
+
+class LiteOps(types.ModuleType):
+    """``mmcv.ops`` for mmcv-lite: imports each op's own module on first use (module doc)."""
+
+    def __init__(self, ops_dir: str):
+        super().__init__('mmcv.ops')
+        self.__file__ = STAND_IN_FILE
+        self.__path__ = [ops_dir]  # submodules (``mmcv.ops.point_sample``) import as usual
+        spec = importlib.machinery.ModuleSpec('mmcv.ops', loader=None, is_package=True)
+        spec.submodule_search_locations = [ops_dir]
+        self.__spec__ = spec
+        self._sources = _exported_names(osp.join(ops_dir, '__init__.py'))
 
     def __getattr__(self, name: str):
-        if name.startswith('__'):
-            raise AttributeError(name)
+        if name.startswith('__') or name not in self._sources:
+            raise AttributeError(f"module 'mmcv.ops' has no attribute {name!r}")
+        submodule, original = self._sources[name]
+        try:
+            value = getattr(importlib.import_module(f'mmcv.ops.{submodule}'), original)
+        except ModuleNotFoundError as error:
+            if error.name != EXT:
+                raise
+            if name not in MMSEG_IMPORTS:
+                raise ModuleNotFoundError(_MISSING_OP_MSG.format(name=name), name=EXT) from None
+            value = _raising(name)
+        setattr(self, name, value)
+        return value
 
-        def _missing(*args, **kwargs):
-            raise RuntimeError(_MISSING_OP_MSG.format(name=name))
 
-        _missing.__name__ = name
-        return _missing
+def _raising(name: str):
+    def _missing(*args, **kwargs):
+        raise RuntimeError(_MISSING_OP_MSG.format(name=name))
+
+    _missing.__name__ = name
+    return _missing
 
 
-def install_mmcv_ext_stub() -> bool:
-    """Register a lazy ``mmcv._ext`` if mmcv has no compiled ops. Returns True if installed."""
-    if 'mmcv._ext' in sys.modules:
+def install_mmcv_ops_stand_in() -> bool:
+    """Install :class:`LiteOps` as ``mmcv.ops`` if mmcv has no compiled ops. Returns True if
+    installed."""
+    if 'mmcv.ops' in sys.modules:
         return False
     try:
-        importlib.import_module('mmcv._ext')
-        return False
-    except ImportError:
-        pass
-    except Exception:  # a broken build: leave it to the user's error
-        return False
-    try:
-        import mmcv  # noqa: F401
+        import mmcv
     except ImportError:
         return False
-    stub = _MissingExt('mmcv._ext')
-    stub.__file__ = '<mmproto stand-in for mmcv._ext>'
-    # A spec without a loader: ``pkgutil.find_loader('mmcv._ext')`` (mmengine's
-    # ``mmcv_full_available``, used by ``Runner.wrap_model`` and the optimizer constructor)
-    # then returns None, i.e. "no compiled ops", instead of raising on a missing spec.
-    stub.__spec__ = importlib.machinery.ModuleSpec('mmcv._ext', loader=None)
-    sys.modules['mmcv._ext'] = stub
+    if importlib.util.find_spec(EXT) is not None:  # a full mmcv build
+        return False
+    stand_in = LiteOps(osp.join(osp.dirname(mmcv.__file__), 'ops'))
+    sys.modules['mmcv.ops'] = stand_in
+    mmcv.ops = stand_in
     return True
 
 
@@ -97,9 +144,3 @@ def declare_torchvision_op_schemas() -> bool:
         _torchvision_lib.define(schema)
     importlib.import_module('torchvision')
     return True
-
-
-def apply_all() -> None:
-    install_mmcv_ext_stub()
-    declare_torchvision_op_schemas()
-    register_safe_loader()

@@ -56,6 +56,9 @@ def init_arguments(cls) -> Optional[set]:
     they cannot be known (a ``**kwargs`` that reaches no parent taking it)."""
     names: set = set()
     for klass in cls.__mro__:
+        # arguments a class passes on through ``**kwargs`` to a part it builds (e.g. DNC heads
+        # to :class:`SubCentroidBank`), declared as ``forwarded_arguments``
+        names.update(klass.__dict__.get('forwarded_arguments', ()))
         init = klass.__dict__.get('__init__', None)
         if init is None:
             continue

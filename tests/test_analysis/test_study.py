@@ -7,7 +7,10 @@ import json
 import math
 import os
 import os.path as osp
+import shutil
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -21,7 +24,9 @@ from mmproto.analysis.report import (
     welch,
     write_report,
 )
-from mmproto.analysis.study import REPO, Run, merge_overrides, read_series
+from mmproto.analysis.study import Run, merge_overrides, read_series
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 LINEAR = 'configs/dnc/lenet5_1xb128_fashion-mnist.py'
 
@@ -250,3 +255,49 @@ def test_study_smoke_end_to_end(name, tmp_path, monkeypatch):
     # finished runs are skipped on a second call
     again = tool.main([name, '--smoke', '--work-dir', work, '--data-root', data])
     assert again['verdicts'] == report['verdicts']
+
+
+INSTALLED_RUN = """
+import json, sys
+from mmproto.analysis import Arm, Metric, Study
+from mmproto.analysis.study import Run, arm_config, train_run, train_tool
+study = Study('installed', (Arm('linear', 'configs/dnc/lenet5_1xb128_fashion-mnist.py'),),
+              (Metric('accuracy/top1'),), seeds=(0,))
+status = train_run(study, Run(study.arms[0], 0, sys.argv[1]), smoke=True, data_root=sys.argv[2])
+import mmproto
+print(json.dumps(dict(status, tool=train_tool(), config=arm_config(study.arms[0].config),
+                      package=mmproto.__file__)))
+"""
+
+
+@pytest.mark.slow
+def test_study_runs_from_an_installed_package(tmp_path):
+    """A wheel's layout (the package, configs and tools under ``mmproto/.mim``), used from
+    another directory: the study finds the installed train tool and configs."""
+    site = tmp_path / 'site'
+    shutil.copytree(
+        osp.join(REPO, 'mmproto'), site / 'mmproto', ignore=shutil.ignore_patterns('.mim')
+    )
+    (site / 'mmproto' / '.mim').mkdir()
+    for name in ('configs', 'tools'):
+        os.symlink(osp.join(REPO, name), site / 'mmproto' / '.mim' / name)
+    data = _fake_fashion_mnist(str(tmp_path / 'fm'))
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(site), OMP_NUM_THREADS='1')
+    out = subprocess.run(
+        [sys.executable, '-c', INSTALLED_RUN, str(tmp_path / 'work'), data],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    status = json.loads(out.stdout.strip().splitlines()[-1])
+    mim = str(site / 'mmproto' / '.mim')
+    assert status['tool'] == osp.join(mim, 'tools', 'train.py')
+    assert status['config'] == osp.join(mim, 'configs', 'dnc', 'lenet5_1xb128_fashion-mnist.py')
+    assert status['package'] == str(site / 'mmproto' / '__init__.py')
+    log = open(tmp_path / 'work' / 'runs' / 'all__linear__s0' / 'log.txt').read()
+    assert status['rc'] == 0, log[-3000:]
+    assert 'Epoch(val)' in log and 'accuracy/top1' in log

@@ -23,7 +23,7 @@ def _unfused(x, labels, weight, protos, valid, mode, seed):
     q = classwise_sinkhorn(sims, labels, c, 0.05, 3, valid)
     gen = torch.Generator().manual_seed(seed) if mode == 'gumbel' else None
     mask = expand_valid(valid, labels, k) if valid is not None else None
-    assign = assign_from_transport(q, mode, 0.5, gen, mask)
+    assign = assign_from_transport(q, mode, gen, mask)
     return (assign,) + subcentroid_statistics(x, labels, assign, weight, c, k)
 
 
@@ -56,7 +56,7 @@ def test_fused_equals_unfused(mode, kind, group_rows):
     ref = _unfused(x, labels, weight, protos, valid, mode, seed=3)
     gen = torch.Generator().manual_seed(3) if mode == 'gumbel' else None
     out = classwise_cluster_statistics(
-        x, labels, weight, protos, valid, 0.05, 3, mode, 0.5, gen, group_rows=group_rows
+        x, labels, weight, protos, valid, 0.05, 3, mode, gen, group_rows=group_rows
     )
     assert out is not None
     assert torch.equal(out[0], ref[0])

@@ -17,18 +17,22 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner, load_checkpoint
 
 import mmproto  # noqa: F401  (registers the safe loader)
+from mmproto.utils import checkpoint as ckpt_utils
 from mmproto.utils.checkpoint import (
-    TRUST_ENV,
     UntrustedCheckpointError,
     apply_trust,
     checkpoint_safe_globals,
+    checkpoint_trusted,
     load_local_checkpoint,
+    run_checkpoints,
+    trust_checkpoint,
+    trusted_run,
 )
 
 
 @pytest.fixture
 def untrusted(monkeypatch):
-    monkeypatch.delenv(TRUST_ENV, raising=False)
+    monkeypatch.setattr(ckpt_utils, '_TRUSTED', set())
 
 
 def _allowed_names():
@@ -65,21 +69,117 @@ def test_getattr_beyond_history_buffer_methods_is_refused(tmp_path, untrusted, o
         load_local_checkpoint(str(path))
 
 
-def test_trust_switch_loads_it(tmp_path, monkeypatch):
-    marker = tmp_path / 'created'
+def test_trust_switch_loads_that_file_only(tmp_path, untrusted):
+    marker, other_marker = tmp_path / 'created', tmp_path / 'other'
     ckpt = save_malicious_checkpoint(tmp_path / 'evil.pth', marker)
-    monkeypatch.setenv(TRUST_ENV, '1')
+    other = save_malicious_checkpoint(tmp_path / 'other.pth', other_marker)
+    trust_checkpoint(ckpt)
     load_checkpoint(torch.nn.Linear(2, 2), ckpt, map_location='cpu')
     assert marker.exists()
+    with pytest.raises(UntrustedCheckpointError, match='system'):
+        load_checkpoint(torch.nn.Linear(2, 2), other, map_location='cpu')
+    assert not other_marker.exists()
+    trust_checkpoint(ckpt, enable=False)
+    with pytest.raises(UntrustedCheckpointError, match='system'):
+        load_local_checkpoint(ckpt)
 
 
-def test_apply_trust_is_off_by_default(untrusted):
-    cfg = Config(dict(model=dict()))
+def test_trust_argument_applies_to_the_one_call(tmp_path, untrusted):
+    marker = tmp_path / 'created'
+    ckpt = save_malicious_checkpoint(tmp_path / 'evil.pth', marker)
+    load_local_checkpoint(ckpt, trust=True)
+    assert marker.exists()
+    marker.unlink()
+    with pytest.raises(UntrustedCheckpointError, match='system'):
+        load_local_checkpoint(ckpt)
+    assert not marker.exists()
+
+
+def test_apply_trust_is_off_by_default_and_scoped_to_the_run(tmp_path, untrusted):
+    environ = dict(os.environ)
+    cfg = Config(dict(model=dict(), load_from=str(tmp_path / 'a.pth')))
     assert apply_trust(cfg, None) is False
-    assert os.environ.get(TRUST_ENV) is None
+    with trusted_run(cfg) as trusted:
+        assert trusted == []
+        assert not checkpoint_trusted(cfg.load_from)
     cfg.trust_checkpoint = True
     assert apply_trust(cfg, None) is True
-    assert os.environ[TRUST_ENV] == '1'
+    with trusted_run(cfg) as trusted:
+        assert trusted == [cfg.load_from]
+        assert checkpoint_trusted(cfg.load_from)
+        assert not checkpoint_trusted(str(tmp_path / 'b.pth'))
+    assert not checkpoint_trusted(cfg.load_from)  # the trust ends with the run
+    assert dict(os.environ) == environ  # nothing a child process could inherit
+
+
+def test_apply_trust_without_config_trusts_the_tool_file(tmp_path, untrusted):
+    import argparse
+
+    args = argparse.Namespace(trust_checkpoint=True, checkpoint=str(tmp_path / 'c.pth'))
+    assert apply_trust(args=args, path=str(tmp_path / 'src.pth')) is True
+    assert checkpoint_trusted(str(tmp_path / 'src.pth'))
+    assert not checkpoint_trusted(args.checkpoint)
+    assert apply_trust(args=args) is True
+    assert checkpoint_trusted(args.checkpoint)
+
+
+def test_run_checkpoints_are_the_files_the_run_loads(tmp_path):
+    """load_from, else auto-resume's latest checkpoint; the precompute hook's checkpoint; local
+    Pretrained init checkpoints (not URLs, not other hooks' fields)."""
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    latest = str(work_dir / 'iter_4.pth')
+    (work_dir / 'last_checkpoint').write_text(latest)
+    backbone = dict(type='ResNet', init_cfg=dict(type='Pretrained', checkpoint='bb.pth'))
+    neck = dict(type='X', init_cfg=[dict(type='Pretrained', checkpoint='https://x/n.pth')])
+    hooks = [
+        dict(type='PrototypePrecomputeHook', method='checkpoint', checkpoint='lin.pth'),
+        dict(type='mmproto.PrototypePrecomputeHook', method='uniformity'),
+        dict(type='OtherHook', checkpoint='not_loaded.pth'),
+    ]
+    cfg = Config(
+        dict(
+            model=dict(backbone=backbone, neck=neck),
+            custom_hooks=hooks,
+            work_dir=str(work_dir),
+            resume=True,
+            load_from=None,
+        )
+    )
+    assert run_checkpoints(cfg) == [latest, 'lin.pth', 'bb.pth']
+    cfg.load_from = 'given.pth'  # --resume PATH: that file, not the latest
+    assert run_checkpoints(cfg) == ['given.pth', 'lin.pth', 'bb.pth']
+    cfg.load_from, cfg.resume = None, False  # no resume: no work-dir file
+    assert run_checkpoints(cfg) == ['lin.pth', 'bb.pth']
+    (work_dir / 'last_checkpoint').unlink()
+    cfg.resume = True  # nothing to resume from yet
+    assert run_checkpoints(cfg) == ['lin.pth', 'bb.pth']
+
+
+def test_config_trust_covers_the_precompute_hook_checkpoint(tmp_path, untrusted):
+    """``trust_checkpoint = True`` lets PrototypePrecomputeHook read its checkpoint in full,
+    during that run only."""
+    from mmproto.engine.hooks import PrototypePrecomputeHook
+
+    marker = tmp_path / 'created'
+    weight = torch.nn.functional.normalize(torch.randn(3, 4), dim=1)
+    ckpt = save_malicious_checkpoint(
+        tmp_path / 'lin.pth', marker, state_dict={'head.fc.weight': weight}
+    )
+    hook_cfg = dict(type='PrototypePrecomputeHook', method='checkpoint', checkpoint=ckpt)
+    hook = PrototypePrecomputeHook(
+        **{k: v for k, v in hook_cfg.items() if k != 'type'}, cache_dir=None
+    )
+    cfg = Config(dict(model=dict(), custom_hooks=[hook_cfg]))
+    with pytest.raises(UntrustedCheckpointError, match='system'):
+        hook._from_checkpoint(3, 4)
+    assert not marker.exists()
+    cfg.trust_checkpoint = True
+    with trusted_run(cfg):
+        torch.testing.assert_close(hook._from_checkpoint(3, 4), weight)
+    assert marker.exists()
+    with pytest.raises(UntrustedCheckpointError, match='system'):
+        hook._from_checkpoint(3, 4)
 
 
 @pytest.fixture(scope='module')

@@ -71,10 +71,15 @@ def test_wrapped_and_prefixed_datasets_are_checked(tmp_path):
     check_dataset_files(cfg)
 
 
-def test_other_datasets_and_fields_are_ignored(tmp_path):
-    check_dataset_files(_cfg(dict(type='ImageNet', data_root=str(tmp_path / 'none'))))
-    cfg = _cfg(dict(type='FashionMNIST', data_root=str(tmp_path / 'none')))
-    check_dataset_files(cfg, fields=('test_dataloader',))
+def test_other_datasets_and_fields_are_ignored(tmp_path, no_debian_package):
+    missing = str(tmp_path / 'none')
+    # the same missing root is refused for a checked dataset type and field...
+    cfg = _cfg(dict(type='FashionMNIST', data_root=missing))
+    with pytest.raises(FileNotFoundError, match='none'):
+        check_dataset_files(cfg)
+    # ...and passes for a type the check does not know, or a field it was not asked about
+    assert check_dataset_files(_cfg(dict(type='ImageNet', data_root=missing))) is None
+    assert check_dataset_files(cfg, fields=('test_dataloader',)) is None
 
 
 def test_missing_segmentation_data_says_how_to_get_it(tmp_path):

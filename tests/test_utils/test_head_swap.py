@@ -175,12 +175,13 @@ def test_swap_reproduces_the_method_configs(base, method, config):
         import inspect
 
         from mmproto.models.heads.dnc_head import DNCHead
+        from mmproto.models.utils import SubCentroidBank
 
-        defaults = inspect.signature(DNCHead.__init__).parameters
+        bank = inspect.signature(SubCentroidBank.__init__).parameters  # DNCHead forwards these
         for key in ('num_subcentroids', 'momentum', 'sinkhorn_eps', 'sinkhorn_iters'):
-            assert head.pop(key) == defaults[key].default
-        assert head.pop('memory_dtype') == defaults['memory_dtype'].default
-        assert head.pop('loss') == defaults['loss'].default
+            assert head.pop(key) == bank[key].default
+        assert head.pop('memory_dtype') == bank['memory_dtype'].default
+        assert head.pop('loss') == inspect.signature(DNCHead.__init__).parameters['loss'].default
     assert swapped.model.head.to_dict() == head
     assert swapped.model.get('train_cfg') == written.model.get('train_cfg')
     hooks = [h['type'] for h in written.get('custom_hooks', [])]

@@ -16,11 +16,11 @@ Every setting is measured in the same run; ratios are against the paper's defaul
 """
 
 import argparse
-import time
 from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
+from _common import interleaved, persistent_buffer_bytes, resnet50_classifier
 
 import mmproto  # noqa: F401  (compat shims)  # isort: skip
 from mmproto.models.utils import SubCentroidBank
@@ -42,15 +42,6 @@ def parse_args():
     p.add_argument('--backbone', action='store_true', help='CUDA: full DNC-ResNet-50 step')
     p.add_argument('--repeats', type=int, default=1, help='updates timed (0: state only)')
     return p.parse_args()
-
-
-def state_bytes(module: torch.nn.Module) -> int:
-    return sum(b.numel() * b.element_size() for b in module.buffers())
-
-
-def sync(device: torch.device) -> None:
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
 
 
 def fill_memory(bank: SubCentroidBank, g: torch.Generator) -> None:
@@ -77,51 +68,39 @@ def measure_bank(args, k: int, batches: int, device: torch.device) -> Dict[str, 
     labels = torch.randint(0, args.num_classes, (args.global_batch,), generator=g)
     x, labels = x.to(device), labels.to(device)
     correct = torch.ones_like(labels, dtype=torch.bool)
-    times = [float('nan')]
-    for i in range(args.repeats):
-        sync(device)
-        t0 = time.perf_counter()
-        bank.update(x, labels, correct)
-        sync(device)
-        times = [time.perf_counter() - t0] if i == 0 else times + [time.perf_counter() - t0]
-    out = dict(state=state_bytes(bank), seconds=min(times), memory_size=size)
+    seconds = float('nan')
+    if args.repeats:
+        runs = interleaved({'update': lambda: bank.update(x, labels, correct)}, args.repeats,
+                           device, warmup=0)  # fmt: skip
+        seconds = min(wall for wall, _ in runs['update'])
+    out = dict(state=persistent_buffer_bytes(bank), seconds=seconds, memory_size=size)
     if device.type == 'cuda':
         out['peak'] = torch.cuda.max_memory_allocated(device)
-    del bank
     return out
 
 
 def measure_backbone(args, k: int, batches: int, device: torch.device) -> Dict[str, float]:
     """Peak CUDA memory of one DNC-ResNet-50 train step with 32 images on this GPU."""
     from mmengine.registry import init_default_scope
-    from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
 
     init_default_scope('mmpretrain')
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats(device)
     size = max(int(batches * args.global_batch * args.scale), args.global_batch)
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='ResNet', depth=50),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='DNCHead', num_classes=args.num_classes, in_channels=2048,
-                num_subcentroids=k, memory_size=size, memory_dtype=args.memory_dtype,
-            ),
-        )
-    ).to(device)  # fmt: skip
+    head = dict(
+        type='DNCHead', num_classes=args.num_classes, in_channels=2048, num_subcentroids=k,
+        memory_size=size, memory_dtype=args.memory_dtype,
+    )  # fmt: skip
+    model = resnet50_classifier(head, device)
     fill_memory(model.head.classifier.bank, torch.Generator().manual_seed(0))
     model.head.classifier.attach_subcentroid_updater()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     per_gpu = args.global_batch // 8
     inputs = torch.randn(per_gpu, 3, 224, 224, device=device)
     samples = [DataSample().set_gt_label(i % args.num_classes) for i in range(per_gpu)]
-    times = []
-    for _ in range(max(args.repeats, 2)):  # the first step allocates optimizer state
-        sync(device)
-        t0 = time.perf_counter()
+
+    def step():
         losses = model.loss(inputs, samples)
         losses['loss'].backward()
         opt.step()
@@ -132,13 +111,14 @@ def measure_backbone(args, k: int, batches: int, device: torch.device) -> Dict[s
         cache['x'], cache['logits'] = cache['x'].repeat(reps, 1), cache['logits'].repeat(reps, 1)
         cache['labels'] = cache['labels'].repeat(reps)
         model.head.classifier.update_subcentroids()
-        sync(device)
-        times.append(time.perf_counter() - t0)
+
+    # the first step allocates the optimizer state
+    runs = interleaved({'step': step}, max(args.repeats, 2) - 1, device, warmup=1)
     out = dict(
-        state=state_bytes(model.head), seconds=min(times), memory_size=size,
+        state=persistent_buffer_bytes(model.head), memory_size=size,
+        seconds=min(wall for wall, _ in runs['step']),
         peak=torch.cuda.max_memory_allocated(device),
     )  # fmt: skip
-    del model, opt
     return out
 
 

@@ -23,12 +23,11 @@ Usage::
 """
 
 import argparse
-import statistics
-import sys
-import time
 
 import torch
 import torch.nn.functional as F
+from _common import interleaved, medians
+from dnc_alg1_reference import alg1_update
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -55,33 +54,11 @@ def parse_args():
     return p.parse_args()
 
 
-def sync(device):
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
-def measure(fns, device, repeats, warmup):
-    """``{name: (wall_s, cpu_s)}``, medians over ``repeats`` rounds that run every function
-    once in turn (interleaved, so a change of the machine's load hits all of them alike).
-    ``cpu_s`` is this process's CPU time (all threads): on a shared machine it counts the
-    work done rather than the time waited for a core."""
-    for fn in fns:
-        print(f'warming up {fn.__name__} ...', file=sys.stderr, flush=True)
-        for _ in range(warmup):
-            fn()
-    samples = {fn.__name__: [] for fn in fns}
-    for i in range(repeats):
-        for fn in fns:
-            print(f'round {i + 1}/{repeats}: {fn.__name__} ...', file=sys.stderr, flush=True)
-            sync(device)
-            w0, c0 = time.perf_counter(), time.process_time()
-            fn()
-            sync(device)
-            samples[fn.__name__].append((time.perf_counter() - w0, time.process_time() - c0))
-    return {
-        name: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
-        for name, v in samples.items()
-    }
+def measure(fns, device, repeats, warmup) -> dict:
+    """``{name: (wall_s, cpu_s)}``: medians of interleaved runs (:func:`_common.interleaved`)."""
+    runs = interleaved({fn.__name__: fn for fn in fns}, repeats, device, warmup, progress=True)
+    wall, cpu = medians(runs, 'wall'), medians(runs, 'cpu')
+    return {name: (wall[name], cpu[name]) for name in runs}
 
 
 def block_labels(batch, size, num_classes, device, block=64, ignore=0.1, seed=0):
@@ -121,31 +98,58 @@ def build_heads(args, device, in_channels):
 
 
 @torch.no_grad()
-def loop_update(bank, x, labels, correct):
-    """Alg. 1 of DNC with one Python iteration per class (Sinkhorn, argmax, Eq. 8)."""
-    protos = bank.prototypes
-    k = protos.shape[1]
-    for c in labels.unique().tolist():
-        if c < 0:
-            continue
-        idx = (labels == c).nonzero().squeeze(1)
-        xc = x[idx]
-        q = torch.exp((xc @ protos[c].t() - 1.0) / bank.sinkhorn_eps).t()  # K x n_c
-        q /= q.sum()
-        n = q.shape[1]
-        for _ in range(bank.sinkhorn_iters):
-            q /= q.sum(1, keepdim=True)
-            q /= k
-            q /= q.sum(0, keepdim=True)
-            q /= n
-        assign = (q * n).argmax(0)
-        m = F.one_hot(assign, k).float() * correct[idx, None].float()
-        f, cnt = m.t() @ xc, m.sum(0)
-        moved = cnt > 0
-        if moved.any():
-            mean = f[moved] / cnt[moved, None]
-            new = bank.momentum * protos[c, moved] + (1 - bank.momentum) * mean
-            protos[c, moved] = F.normalize(new, dim=-1)
+def loop_update(bank, x, labels, correct) -> None:
+    """The bank's update written as Alg. 1 is printed (one Python iteration per class)."""
+    hyper = (bank.momentum, bank.sinkhorn_eps, bank.sinkhorn_iters)
+    bank.prototypes.copy_(alg1_update(bank.prototypes, x, labels, correct, *hyper)[1])
+
+
+def full_head_times(fcn, dnc, args, device) -> dict:
+    """Whole FCN heads (``loss`` from the backbone features, + the DNC update) timed."""
+    fb, fs = args.full_head_batch, args.full_head_feat_size
+    x = [torch.randn(fb, args.in_channels, fs, fs, device=device)]
+    label_size = fs * args.label_size // args.feat_size  # same label / feature stride
+    full_samples = block_labels(fb, label_size, args.num_classes, device, block=label_size // 8)
+
+    def full(head, update, name):
+        def step():
+            head.loss(x, full_samples, {})['loss_ce'].backward()
+            head.zero_grad(set_to_none=True)
+            if update:
+                head.classifier.update_subcentroids()
+
+        step.__name__ = name
+        return step
+
+    fns = [full(fcn, False, 'fcn_head_step'), full(dnc, True, 'dnc_fcn_head_step')]
+    return measure(fns, device, args.repeats, args.warmup)
+
+
+def figures_from(t: dict, args, diff: float, moved: float) -> dict:
+    """The printed figures: times in ms and the side-by-side ratios."""
+    figures = {}
+    for name, (wall, cpu) in t.items():
+        figures[f'{name}_wall_ms'] = 1e3 * wall
+        figures[f'{name}_cpu_ms'] = 1e3 * cpu
+    for kind, i in (('wall', 0), ('cpu', 1)):
+        conv, dnc_s = t['conv_seg_step'][i], t['dnc_step'][i]
+        upd, loop = t['update_only'][i], t['loop_only'][i]
+        figures[f'step_ratio_dnc_vs_conv_seg_{kind}'] = dnc_s / conv
+        # the same step with the per-class-loop update (forward / backward are identical)
+        figures[f'step_ratio_loop_vs_conv_seg_{kind}'] = (dnc_s - upd + loop) / conv
+        figures[f'update_speedup_vs_loop_{kind}'] = loop / upd
+        figures[f'classifier_only_ratio_dnc_vs_conv_seg_{kind}'] = (
+            t['dnc_cls'][i] / t['conv_seg_cls'][i]
+        )
+        if args.full_head:
+            figures[f'full_head_ratio_dnc_vs_fcn_{kind}'] = (
+                t['dnc_fcn_head_step'][i] / t['fcn_head_step'][i]
+            )
+    figures['update_max_abs_diff_vs_loop'] = diff
+    figures['update_fraction_moved'] = moved
+    if args.full_head:
+        figures['full_head_pixels'] = args.full_head_batch * args.full_head_feat_size**2
+    return figures
 
 
 def main():
@@ -204,7 +208,7 @@ def main():
     moved = ((vec - start).abs().amax(-1) > 0).float().mean().item()
 
     # the classifiers alone (loss at feature resolution: no upsampled logits)
-    lab = dnc.pixel_labels(samples, (s, s))
+    lab = dnc.pixel_labels(samples, (s, s)).view(-1)
 
     def conv_seg_cls():
         logits = fcn.conv_seg(feat).permute(0, 2, 3, 1).reshape(-1, args.num_classes)
@@ -223,47 +227,8 @@ def main():
     dnc.classifier.bank.prototypes.copy_(start)
     feat = None  # free it before the full-head runs
     if args.full_head:
-        fb, fs = args.full_head_batch, args.full_head_feat_size
-        x = [torch.randn(fb, args.in_channels, fs, fs, device=device)]
-        label_size = fs * args.label_size // s  # same label / feature stride as above
-        full_samples = block_labels(fb, label_size, args.num_classes, device, block=label_size // 8)
-
-        def full(head, update, name):
-            def step():
-                head.loss(x, full_samples, {})['loss_ce'].backward()
-                head.zero_grad(set_to_none=True)
-                if update:
-                    head.classifier.update_subcentroids()
-
-            step.__name__ = name
-            return step
-
-        fns = [full(fcn, False, 'fcn_head_step'), full(dnc, True, 'dnc_fcn_head_step')]
-        t.update(measure(fns, device, args.repeats, args.warmup))
-
-    figures = {}
-    for name, (wall, cpu) in t.items():
-        figures[f'{name}_wall_ms'] = 1e3 * wall
-        figures[f'{name}_cpu_ms'] = 1e3 * cpu
-    for kind, i in (('wall', 0), ('cpu', 1)):
-        conv, dnc_s = t['conv_seg_step'][i], t['dnc_step'][i]
-        upd, loop = t['update_only'][i], t['loop_only'][i]
-        figures[f'step_ratio_dnc_vs_conv_seg_{kind}'] = dnc_s / conv
-        # the same step with the per-class-loop update (forward / backward are identical)
-        figures[f'step_ratio_loop_vs_conv_seg_{kind}'] = (dnc_s - upd + loop) / conv
-        figures[f'update_speedup_vs_loop_{kind}'] = loop / upd
-        figures[f'classifier_only_ratio_dnc_vs_conv_seg_{kind}'] = (
-            t['dnc_cls'][i] / t['conv_seg_cls'][i]
-        )
-        if args.full_head:
-            figures[f'full_head_ratio_dnc_vs_fcn_{kind}'] = (
-                t['dnc_fcn_head_step'][i] / t['fcn_head_step'][i]
-            )
-    figures['update_max_abs_diff_vs_loop'] = diff
-    figures['update_fraction_moved'] = moved
-    if args.full_head:
-        figures['full_head_pixels'] = args.full_head_batch * args.full_head_feat_size**2
-    for name, value in figures.items():
+        t.update(full_head_times(fcn, dnc, args, device))
+    for name, value in figures_from(t, args, diff, moved).items():
         print(f'{name}: {value:.4g}' if isinstance(value, float) else f'{name}: {value}')
 
 

@@ -16,12 +16,18 @@ Example::
 """
 
 import argparse
-import statistics
-import time
-from typing import Callable, List, Optional
+from typing import Callable, List
 
 import torch
 import torch.nn.functional as F
+from _common import (
+    interleaved,
+    medians,
+    paired_ratio,
+    persistent_buffer_bytes,
+    resnet50_classifier,
+)
+from dnc_alg1_reference import alg1_update
 
 import mmproto  # noqa: F401  (registers DNCHead)
 from mmproto.models.utils import SubCentroidBank
@@ -66,30 +72,9 @@ def parse_args():
     return p.parse_args()
 
 
-CLOCK = time.perf_counter  # --clock cpu: time.process_time (this process's CPU time)
-
-
-def timeit(fn: Callable, repeats: int, device: str, setup: Optional[Callable] = None) -> float:
-    """Median time of ``fn`` in ms (after one warm-up call); ``setup`` runs untimed."""
-    return interleaved({'f': (fn, setup)}, repeats, device)['f']
-
-
-def interleaved(fns: dict, repeats: int, device: str) -> dict:
-    """Median times in ms of several ``name: (fn, setup)``, run in alternating rounds (one
-    warm-up round, then ``repeats``), so all see the same machine load."""
-    times = {name: [] for name in fns}
-    for r in range(max(repeats, 1) + 1):
-        for name, (fn, setup) in fns.items():
-            setup and setup()
-            if device.startswith('cuda'):
-                torch.cuda.synchronize()
-            t = CLOCK()
-            fn()
-            if device.startswith('cuda'):
-                torch.cuda.synchronize()
-            if r:
-                times[name].append((CLOCK() - t) * 1e3)
-    return {name: statistics.median(t) for name, t in times.items()}
+def timeit(fn: Callable, repeats: int, device: str, clock: str) -> float:
+    """Median ms of ``fn`` (after one warm-up call) by ``clock`` (``--clock``)."""
+    return medians(interleaved({'f': fn}, repeats, device), clock)['f'] * 1e3
 
 
 def clustered_batch(protos, n, gen, device):
@@ -101,38 +86,6 @@ def clustered_batch(protos, n, gen, device):
     x = F.normalize(protos[labels, sub] + noise, dim=-1)
     correct = (torch.rand(n, generator=gen) < 0.7).to(device)
     return x, labels, correct
-
-
-def sinkhorn_loop(sims, eps, iters):
-    q = torch.exp(sims / eps).t()
-    q /= q.sum()
-    k, n = q.shape
-    for _ in range(iters):
-        q /= q.sum(1, keepdim=True)
-        q /= k
-        q /= q.sum(0, keepdim=True)
-        q /= n
-    return (q * n).t()
-
-
-def alg1_per_class_loop(protos, feats, labels, correct, momentum, eps, iters):
-    """Alg. 1 of the paper, one Python iteration per class (the reference)."""
-    protos = protos.clone()
-    k = protos.shape[1]
-    for c in range(protos.shape[0]):
-        idx = (labels == c).nonzero().squeeze(1)
-        if idx.numel() == 0:
-            continue
-        x_c = feats[idx].float()
-        q = sinkhorn_loop(x_c @ protos[c].t(), eps, iters)
-        m = F.one_hot(q.argmax(1), k).float() * correct[idx, None].float()
-        n = m.sum(0)
-        if n.sum() > 0:
-            moved = n > 0
-            mean = (m.t() @ x_c)[moved] / n[moved, None]
-            new = momentum * protos[c, moved] + (1 - momentum) * mean
-            protos[c, moved] = F.normalize(new, dim=-1)
-    return protos
 
 
 def read_bound(feats, chunk_rows: int) -> float:
@@ -149,10 +102,6 @@ def read_bound(feats, chunk_rows: int) -> float:
     return float(acc.sum())
 
 
-def state_bytes(module) -> int:
-    return sum(t.numel() * t.element_size() for t in module.state_dict().values())
-
-
 def bank_bytes(args, memory_batches: int, dtype: str) -> int:
     with torch.device('meta'):
         bank = SubCentroidBank(
@@ -162,7 +111,7 @@ def bank_bytes(args, memory_batches: int, dtype: str) -> int:
             memory_size=memory_batches * args.batch,
             memory_dtype=dtype,
         )
-    return state_bytes(bank)
+    return persistent_buffer_bytes(bank)
 
 
 def available_bytes() -> int:
@@ -200,8 +149,8 @@ def compare_update(args, mb: int, gen: torch.Generator) -> List[tuple]:
         feats, ys, cor = x, labels, correct
     chunk = bank.chunk_rows or default_chunk_rows(d)  # also the update's class-group size
     fns = {'update': (vectorised, restore), 'bound': (lambda: read_bound(feats, chunk), None)}
-    t = interleaved(fns, args.repeats, dev)
-    t_vec, t_bound = t['update'], t['bound']
+    t = medians(interleaved(fns, args.repeats, dev), args.clock)
+    t_vec, t_bound = t['update'] * 1e3, t['bound'] * 1e3
     restore()
     vectorised()
     ours = bank.prototypes.clone()
@@ -209,9 +158,9 @@ def compare_update(args, mb: int, gen: torch.Generator) -> List[tuple]:
     hyper = (bank.momentum, bank.sinkhorn_eps, bank.sinkhorn_iters)
 
     def loop():
-        ref[0] = alg1_per_class_loop(protos, feats, ys, cor, *hyper)
+        ref[0] = alg1_update(protos, feats, ys, cor, *hyper)[1]
 
-    t_loop = timeit(loop, args.repeats if mb < 100 else 1, dev)
+    t_loop = timeit(loop, args.repeats if mb < 100 else 1, dev, args.clock)
     delta_err = ((ours - ref[0]).norm() / (ref[0] - protos).norm().clamp(min=1e-12)).item()
     assert delta_err < 1e-3, f'vectorised and per-class results differ ({delta_err:.2e})'
     moved = int(((ref[0] - protos).abs().sum(-1) > 0).sum())
@@ -237,7 +186,6 @@ def resnet50_step(args, gen: torch.Generator) -> List[tuple]:
     The two models alternate (one warm-up pair, then ``--resnet50-repeats`` timed pairs) so
     both see the same machine load; the ratio is the median of the per-pair ratios.
     """
-    from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
 
     dev, b, c, k = args.device, args.resnet50_batch, args.num_classes, args.num_subcentroids
@@ -245,14 +193,7 @@ def resnet50_step(args, gen: torch.Generator) -> List[tuple]:
 
     def build(head):
         torch.manual_seed(0)
-        model = MODELS.build(
-            dict(
-                type='ImageClassifier',
-                backbone=dict(type='ResNet', depth=50),
-                neck=dict(type='GlobalAveragePooling'),
-                head=head,
-            )
-        ).to(dev)
+        model = resnet50_classifier(head, dev)
         return model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
     linear = build(dict(type='LinearClsHead', num_classes=c, in_channels=2048))
@@ -282,16 +223,16 @@ def resnet50_step(args, gen: torch.Generator) -> List[tuple]:
         if update is not None:
             update()
 
-    pairs = []
-    for r in range(args.resnet50_repeats + 1):
-        t_lin = _once(lambda: step(*linear), dev)
-        t_dnc = _once(lambda: step(*dnc, classifier.update_subcentroids), dev)
-        if r:  # the first pair warms up
-            pairs.append((t_lin, t_dnc))
-        print(f'ResNet-50 train step, batch {b}: linear {t_lin:.0f} ms, DNC {t_dnc:.0f} ms')
-    lin = statistics.median(p[0] for p in pairs)
-    dnc_ms = statistics.median(p[1] for p in pairs)
-    ratio = statistics.median(p[1] / p[0] for p in pairs)
+    fns = dict(linear=lambda: step(*linear), dnc=lambda: step(*dnc, classifier.update_subcentroids))
+    runs = interleaved(fns, args.resnet50_repeats, dev)  # one warm-up pair
+    for (t_lin, _), (t_dnc, _) in zip(runs['linear'], runs['dnc']):
+        print(
+            f'ResNet-50 train step, batch {b}: linear {t_lin * 1e3:.0f} ms, '
+            f'DNC {t_dnc * 1e3:.0f} ms'
+        )
+    t = medians(runs)
+    lin, dnc_ms = t['linear'] * 1e3, t['dnc'] * 1e3
+    ratio = paired_ratio(runs, 'dnc', 'linear')
     return [
         (f'resnet50_step_ms_linear_b{b}', f'{lin:.0f}'),
         (f'resnet50_step_ms_dnc_b{b}_mem{mb}', f'{dnc_ms:.0f}'),
@@ -299,20 +240,28 @@ def resnet50_step(args, gen: torch.Generator) -> List[tuple]:
     ]
 
 
-def _once(fn: Callable, device: str) -> float:
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    t = CLOCK()
-    fn()
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    return (CLOCK() - t) * 1e3
+def state_figures(args) -> List[tuple]:
+    """Bytes of the bank's state per memory size and dtype, and how many memory batches fit
+    in half of the available RAM."""
+    figures = []
+    for mb in sorted({0, 1000, max(args.memory_batches)}):
+        for dtype in ('float32', args.memory_dtype):
+            nbytes = bank_bytes(args, mb, dtype)
+            figures.append((f'state_bytes_{dtype}_mem{mb}', str(nbytes)))
+            print(f'state bytes, memory {mb} batches, {dtype}: {nbytes / 2**20:.1f} MiB')
+    per_batch = bank_bytes(args, 1, args.memory_dtype) - bank_bytes(args, 0, args.memory_dtype)
+    avail = available_bytes()
+    if avail:
+        # leave half of the available RAM for the model, activations and fp32 chunks
+        fit = int(avail * 0.5 // per_batch)
+        print(f'available RAM {avail / 2**30:.1f} GiB: about {fit} memory batches fit')
+        figures.append((f'memory_batches_fit_{args.memory_dtype}', str(fit)))
+
+    return figures
 
 
 def main():
     args = parse_args()
-    global CLOCK
-    CLOCK = time.process_time if args.clock == 'cpu' else time.perf_counter
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = args.device
@@ -343,7 +292,7 @@ def main():
         if update is not None:
             update()
 
-    t_lin = timeit(lambda: step(linear), args.repeats, dev)
+    t_lin = timeit(lambda: step(linear), args.repeats, dev, args.clock)
     figures.append(('head_step_ms_linear', f'{t_lin:.1f}'))
     for mb in [] if args.skip_update else sorted({0, max(args.memory_batches)}):
         head = MODELS.build(
@@ -363,6 +312,7 @@ def main():
             lambda h=head: step(h, h.classifier.update_subcentroids),
             args.repeats if mb < 1000 else 1,
             dev,
+            args.clock,
         )
         print(
             f'head train step (loss+backward+update), memory {mb} batches: DNC {t_dnc:.1f} ms, '
@@ -379,18 +329,7 @@ def main():
         figures += resnet50_step(args, gen)
 
     # 3. bytes of state ---------------------------------------------------------------
-    for mb in sorted({0, 1000, max(args.memory_batches)}):
-        for dtype in ('float32', args.memory_dtype):
-            nbytes = bank_bytes(args, mb, dtype)
-            figures.append((f'state_bytes_{dtype}_mem{mb}', str(nbytes)))
-            print(f'state bytes, memory {mb} batches, {dtype}: {nbytes / 2**20:.1f} MiB')
-    per_batch = bank_bytes(args, 1, args.memory_dtype) - bank_bytes(args, 0, args.memory_dtype)
-    avail = available_bytes()
-    if avail:
-        # leave half of the available RAM for the model, activations and fp32 chunks
-        fit = int(avail * 0.5 // per_batch)
-        print(f'available RAM {avail / 2**30:.1f} GiB: about {fit} memory batches fit')
-        figures.append((f'memory_batches_fit_{args.memory_dtype}', str(fit)))
+    figures += state_figures(args)
 
     for name, value in figures:
         print(f'{name}: {value}')

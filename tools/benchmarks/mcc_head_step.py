@@ -14,11 +14,10 @@ Example:
 """
 
 import argparse
-import statistics
-import time
-from typing import Callable, Dict
+from typing import Dict
 
 import torch
+from _common import interleaved, medians, paired_ratio, resnet50_classifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -49,36 +48,6 @@ def head_cfgs(args) -> Dict[str, dict]:
     )
 
 
-def sync(device: str) -> None:
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-
-
-def interleaved(fns: Dict[str, Callable[[], None]], repeat: int, device: str, warmup: int = 2):
-    """Wall times of each callable (lists), runs interleaved so drift hits both alike."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    times = {k: [] for k in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            sync(device)
-            t0 = time.perf_counter()
-            fn()
-            sync(device)
-            times[name].append(time.perf_counter() - t0)
-    return times
-
-
-def median(times):
-    return {k: statistics.median(v) for k, v in times.items()}
-
-
-def paired_ratio(times, num='mcc', den='linear'):
-    """Median over the interleaved pairs of time(num) / time(den) (robust to load drift)."""
-    return statistics.median(a / b for a, b in zip(times[num], times[den]))
-
-
 def samples(labels):
     return [DataSample().set_gt_label(int(y)) for y in labels]
 
@@ -105,7 +74,7 @@ def bench_heads(args, batch):
         k: head_train_step(h, x, ds, torch.optim.SGD(h.parameters(), lr=0.01, momentum=0.9))
         for k, h in heads.items()
     }
-    train = interleaved(steps, args.repeat, dev)
+    train = interleaved(steps, args.repeat, dev, warmup=2)
     for h in heads.values():
         h.eval()
 
@@ -116,7 +85,7 @@ def bench_heads(args, batch):
 
         return run
 
-    evals = interleaved({k: eval_fn(h) for k, h in heads.items()}, args.repeat * 5, dev)
+    evals = interleaved({k: eval_fn(h) for k, h in heads.items()}, args.repeat * 5, dev, warmup=2)
     return train, evals
 
 
@@ -149,15 +118,7 @@ def bench_full(args):
     ds = samples(torch.randint(0, args.num_classes, (args.full_batch,)))
     steps = {}
     for name, head in head_cfgs(args).items():
-        model = MODELS.build(
-            dict(
-                type='ImageClassifier',
-                backbone=dict(type='ResNet', depth=50),
-                neck=dict(type='GlobalAveragePooling'),
-                head=head,
-            )
-        ).to(dev)
-        model.train()
+        model = resnet50_classifier(head, dev).train()
         optim = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
         def step(model=model, optim=optim):
@@ -180,7 +141,7 @@ def main():
         f'ResNet-50 batch={args.full_batch} img={args.img_size}'
     )
     train_runs, eval_runs = bench_heads(args, args.batch)
-    train, evals = median(train_runs), median(eval_runs)
+    train, evals = medians(train_runs), medians(eval_runs)
     print(
         f'head-only train step (median): linear {train["linear"] * 1e3:.2f} ms, '
         f'mcc {train["mcc"] * 1e3:.2f} ms'
@@ -194,20 +155,20 @@ def main():
         full_runs = bench_full(args)
         for name, runs in full_runs.items():
             print(f'ResNet-50 train step (batch {args.full_batch}) {name}: ' +
-                  ', '.join(f'{t:.3f}' for t in runs) + ' s')  # fmt: skip
-        small = median(bench_heads(args, args.full_batch)[0])
+                  ', '.join(f'{wall:.3f}' for wall, _ in runs) + ' s')  # fmt: skip
+        small = medians(bench_heads(args, args.full_batch)[0])
         delta = small['mcc'] - small['linear']
-        linear_step = median(full_runs)['linear']
+        linear_step = medians(full_runs)['linear']
         print(
             f'head-only train step at batch {args.full_batch}: linear {small["linear"] * 1e3:.2f} '
             f'ms, mcc {small["mcc"] * 1e3:.2f} ms (extra {delta * 1e3:.2f} ms)'
         )
-    print(f'head_train_step_ratio: {paired_ratio(train_runs):.3f}')
+    print(f'head_train_step_ratio: {paired_ratio(train_runs, "mcc", "linear"):.3f}')
     if full_runs is not None:
-        print(f'resnet50_train_step_ratio: {paired_ratio(full_runs):.3f}')
+        print(f'resnet50_train_step_ratio: {paired_ratio(full_runs, "mcc", "linear"):.3f}')
         # the same, from the head's extra time measured in isolation (robust to a loaded machine)
         print(f'resnet50_train_step_ratio_from_head_delta: {1 + delta / linear_step:.3f}')
-    print(f'head_eval_time_ratio: {paired_ratio(eval_runs):.3f}')
+    print(f'head_eval_time_ratio: {paired_ratio(eval_runs, "mcc", "linear"):.3f}')
     print(f'eval_flops_ratio: {cost["mcc"][0] / cost["linear"][0]:.3f}')
     print(f'eval_params_ratio: {cost["mcc"][1] / cost["linear"][1]:.3f}')
 

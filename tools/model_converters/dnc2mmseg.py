@@ -263,7 +263,7 @@ def parse_args():
     )
     add_trust_arg(parser)
     args = parser.parse_args()
-    apply_trust(args=args)
+    apply_trust(args=args, path=args.src)
     return args
 
 

@@ -69,7 +69,7 @@ def main() -> None:
     )
     add_trust_arg(parser)
     args = parser.parse_args()
-    apply_trust(args=args)
+    apply_trust(args=args, path=args.src)
     try:
         checkpoint = load_local_checkpoint(args.src, map_location='cpu')
     except UntrustedCheckpointError as err:

@@ -8,6 +8,8 @@ from .subcentroid_update_hook import SubCentroidUpdateHook, find_subcentroid_mod
 from .subcentroids_by_frequency_hook import SubCentroidsByFrequencyHook
 
 __all__ = [
+    'LabelPrototypeAssignmentHook',
+    'PrototypePrecomputeHook',
     'MultiCenterStatsHook',
     'multicenter_stats',
     'NCAMemoryHook',

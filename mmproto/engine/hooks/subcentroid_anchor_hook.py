@@ -14,7 +14,7 @@ from mmproto.engine.subcentroid_images import (
     find_subcentroid_classifier,
     nearest_training_samples,
 )
-from mmproto.models.utils import broadcast_
+from mmproto.models.utils import CheckpointShapeError, broadcast_
 
 CKPT_KEY = 'subcentroid_anchors'
 
@@ -177,7 +177,7 @@ class SubCentroidAnchorHook(Hook):
         _, classifier = find_subcentroid_classifier(runner.model)
         expected = tuple(classifier.bank.valid.shape)
         if tuple(state['index'].shape) != expected:
-            raise RuntimeError(
+            raise CheckpointShapeError(
                 f"checkpoint '{CKPT_KEY}.index' has shape {tuple(state['index'].shape)} but the "
                 f'model has (num_classes, num_subcentroids) = {expected}'
             )

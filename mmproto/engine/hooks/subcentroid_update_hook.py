@@ -7,14 +7,14 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 from torch import nn
 
-from mmproto.models.utils import SubCentroidUpdateMixin
+from mmproto.models.utils import PostStepUpdateMixin
 
 
-def find_subcentroid_modules(model: nn.Module) -> List[SubCentroidUpdateMixin]:
-    """Every module with :class:`SubCentroidUpdateMixin` in the unwrapped ``model``."""
+def find_subcentroid_modules(model: nn.Module) -> List[PostStepUpdateMixin]:
+    """Every module with :class:`PostStepUpdateMixin` in the unwrapped ``model``."""
     if is_model_wrapper(model):
         model = model.module
-    return [m for m in model.modules() if isinstance(m, SubCentroidUpdateMixin)]
+    return [m for m in model.modules() if isinstance(m, PostStepUpdateMixin)]
 
 
 @HOOKS.register_module()
@@ -22,7 +22,7 @@ class SubCentroidUpdateHook(Hook):
     """Memory push + class-wise clustering + momentum update (Eq. 5-8, Alg. 1, DNC).
 
     After each training iteration (the optimizer has stepped; the embeddings cached by the
-    forward are those the loss used) every module with :class:`SubCentroidUpdateMixin`
+    forward are those the loss used) every module with :class:`PostStepUpdateMixin`
     (``DNCHead``'s classifier, DNC decode heads...) pushes its batch into its memory; every
     ``interval`` iterations it also clusters and moves its sub-centroids. A few statistics
     go to the message hub (``train/<name>``) and thus to the log. Works for mmpretrain and
@@ -42,7 +42,7 @@ class SubCentroidUpdateHook(Hook):
         if interval < 1:
             raise ValueError(f'SubCentroidUpdateHook interval must be >= 1, got {interval}')
         self.interval, self.log_stats = interval, log_stats
-        self._modules: Optional[List[SubCentroidUpdateMixin]] = None
+        self._modules: Optional[List[PostStepUpdateMixin]] = None
 
     def before_train(self, runner) -> None:
         self._modules = find_subcentroid_modules(runner.model)

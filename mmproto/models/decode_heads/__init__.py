@@ -4,6 +4,7 @@ from .dnc_aspp_head import DNCASPPHead
 from .dnc_decode_head_mixin import DNCDecodeHeadMixin
 from .dnc_fcn_head import DNCFCNHead
 from .dnc_uper_head import DNCUPerHead
+from .pixel_labels_mixin import PixelLabelsMixin
 
 __all__ = [
     'ContrastASPPHead',
@@ -12,4 +13,5 @@ __all__ = [
     'DNCFCNHead',
     'DNCUPerHead',
     'PixelContrastDecodeHeadMixin',
+    'PixelLabelsMixin',
 ]

@@ -10,9 +10,12 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 from mmproto.models.utils import PixelSegmentQueues
+from mmproto.ops import step_generator
+
+from .pixel_labels_mixin import PixelLabelsMixin
 
 
-class PixelContrastDecodeHeadMixin:
+class PixelContrastDecodeHeadMixin(PixelLabelsMixin):
     """Mixin placed before an mmseg decode head (``class ContrastASPPHead(
     PixelContrastDecodeHeadMixin, ASPPHead)``) for ContrastiveSeg training.
 
@@ -78,23 +81,10 @@ class PixelContrastDecodeHeadMixin:
         """Unit pixel embeddings ``[B, proj_channels, h, w]`` of the head's input feature."""
         return F.normalize(self.proj_head(self._transform_inputs(inputs)), dim=1)
 
-    def contrast_labels(self, batch_data_samples: Sequence, size) -> Tensor:
-        """Ground truth nearest-resized to ``size``, ``[B, h*w]``; ``ignore_index`` -> -1."""
-        gt = self._stack_batch_gt(batch_data_samples).float()
-        gt = F.interpolate(gt, size=tuple(size), mode='nearest').long().flatten(1)
-        valid = gt != self.ignore_index
-        bad = valid & ((gt < 0) | (gt >= self.num_classes))
-        if bool(bad.any()):
-            raise ValueError(
-                f'gt_sem_seg contains label {int(gt[bad][0])}, outside [0, num_classes='
-                f'{self.num_classes}) and not ignore_index={self.ignore_index}'
-            )
-        return torch.where(valid, gt, torch.full_like(gt, -1))
-
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: Sequence, train_cfg) -> dict:
         emb = self.embed(inputs)
         h, w = emb.shape[2:]
-        labels = self.contrast_labels(batch_data_samples, (h, w))  # validates the labels
+        labels = self.pixel_labels(batch_data_samples, (h, w))  # validates the labels
         seg_logits = self.forward(inputs)
         losses = self.loss_by_feat(seg_logits, batch_data_samples)
         with torch.no_grad():
@@ -103,10 +93,7 @@ class PixelContrastDecodeHeadMixin:
                 logits = F.interpolate(logits, size=(h, w), mode='nearest')
             preds = logits.argmax(1).flatten(1)
         emb = emb.flatten(2).transpose(1, 2)  # [B, h*w, D]
-        gen = torch.Generator().manual_seed(
-            (self.contrast_seed * 1_000_003 + int(self.contrast_iters) * 8191 + dist.get_rank())
-            % (2**63)
-        )
+        gen = step_generator(self.contrast_seed, int(self.contrast_iters), dist.get_rank())
         contrast = self.queues.contrast_set() if self.queues is not None else (None, None)
         loss = self.loss_contrast(emb, labels, preds, *contrast, generator=gen)
         if int(self.contrast_iters) < self.warmup_iters:

@@ -4,11 +4,17 @@ import copy
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
 from mmproto.models.utils import ShapeCheckMixin, SubCentroidClassifier
+from mmproto.models.utils.subcentroid_bank import BANK_ARGS, split_bank_args
+
+from .pixel_labels_mixin import PixelLabelsMixin
+
+# SubCentroidBank defaults that differ for segmentation: DNC §4.2 (K = 10), and pixels per
+# rank vary, so the statistics are all-reduced instead of the batch gathered
+SEG_BANK_DEFAULTS = dict(num_subcentroids=10, sync='reduce')
 
 
 def _without_conv_seg_override(init_cfg):
@@ -29,7 +35,7 @@ def _without_conv_seg_override(init_cfg):
     return kept or None
 
 
-class DNCDecodeHeadMixin(ShapeCheckMixin):
+class DNCDecodeHeadMixin(PixelLabelsMixin, ShapeCheckMixin):
     """Mixin placed before an mmseg decode head (``class DNCFCNHead(DNCDecodeHeadMixin,
     FCNHead)``) to make it the pixel-wise DNC classifier of DNC §4.2.
 
@@ -46,44 +52,40 @@ class DNCDecodeHeadMixin(ShapeCheckMixin):
     the sub-centroids of one process seeing the global batch.
 
     Args:
-        num_subcentroids: K per class (DNC §4.2: 10).
-        momentum: mu of Eq. 8 (0.999).
-        sinkhorn_eps: epsilon of Eq. 6 (0.05).
-        sinkhorn_iters: Sinkhorn-Knopp iterations (3).
-        assign: ``'sinkhorn_argmax'`` (paper) | ``'sinkhorn_gumbel'`` (ProtoSeg) | ``'kmeans'``.
-        update_only_correct: only correctly classified pixels move sub-centroids (Alg. 1).
         feat_norm: LayerNorm over the D features before l2 (official DNC code).
         logit_norm: as ``DNCHead``: ``'temperature'`` (default: cosines / ``temperature``, the
             decision stays the nearest sub-centroid of Eq. 4) | ``'layernorm'`` (``LN_C`` of the
             official code, learnable per-class affine) | ``'none'``.
         temperature: divisor of the cosines for ``logit_norm='temperature'`` (0.1).
-        subcentroid_init: ``'random'`` | ``'samples'`` (``SubCentroidBank.init``).
-        sync: ``'reduce'`` (segmentation default) | ``'gather'``.
         loss_ppc: ProtoSeg pixel-prototype contrast (``PixelPrototypeContrastLoss``), weight 0
             by default (skipped entirely).
         loss_ppd: ProtoSeg pixel-prototype distance (``PixelPrototypeDistanceLoss``), weight 0.
         init_cfg: as the upstream head, without any ``conv_seg`` override.
+        **kwargs: the arguments of :class:`mmproto.models.utils.SubCentroidBank` (the
+            sub-centroids and their update: ``num_subcentroids``, ``momentum``,
+            ``memory_size``, ``init``, ...; documented there), with the segmentation defaults
+            :data:`SEG_BANK_DEFAULTS` (DNC §4.2: K = 10; ``sync='reduce'``); every other
+            argument goes to the upstream head.
+
+    Example:
+        >>> decode_head = dict(type='DNCFCNHead', in_channels=2048, channels=512,
+        ...                    num_classes=19, num_subcentroids=10, memory_size=0)
     """
+
+    forwarded_arguments = BANK_ARGS  # the bank's part of ``**kwargs`` (config check)
 
     def __init__(
         self,
         *args,
-        num_subcentroids: int = 10,
-        momentum: float = 0.999,
-        sinkhorn_eps: float = 0.05,
-        sinkhorn_iters: int = 3,
-        assign: str = 'sinkhorn_argmax',
-        update_only_correct: bool = True,
         feat_norm: bool = True,
         logit_norm: str = 'temperature',
         temperature: float = 0.1,
-        subcentroid_init: str = 'random',
-        sync: str = 'reduce',
         loss_ppc: Optional[dict] = dict(type='PixelPrototypeContrastLoss', loss_weight=0.0),
         loss_ppd: Optional[dict] = dict(type='PixelPrototypeDistanceLoss', loss_weight=0.0),
         init_cfg=None,
         **kwargs,
     ):
+        bank_cfg = {**SEG_BANK_DEFAULTS, **split_bank_args(kwargs)}
         super().__init__(*args, init_cfg=_without_conv_seg_override(init_cfg), **kwargs)
         if self.out_channels != self.num_classes:
             raise ValueError(
@@ -95,17 +97,10 @@ class DNCDecodeHeadMixin(ShapeCheckMixin):
         self.classifier = SubCentroidClassifier(
             num_classes=self.num_classes,
             in_channels=self.channels,
-            num_subcentroids=num_subcentroids,
             feat_norm=feat_norm,
             logit_norm=logit_norm,
             temperature=temperature,
-            momentum=momentum,
-            sinkhorn_eps=sinkhorn_eps,
-            sinkhorn_iters=sinkhorn_iters,
-            assign=assign,
-            update_only_correct=update_only_correct,
-            init=subcentroid_init,
-            sync=sync,
+            **bank_cfg,
         )
         self.proto_losses = torch.nn.ModuleList(
             MODELS.build(cfg)
@@ -129,29 +124,11 @@ class DNCDecodeHeadMixin(ShapeCheckMixin):
         return logits.view(b, h, w, -1).permute(0, 3, 1, 2).contiguous()
 
     # ------------------------------------------------------------------ training
-    def pixel_labels(self, batch_data_samples: Sequence, size: Tuple[int, int]) -> Tensor:
-        """Ground truth nearest-resized to the feature map ``size``, flattened like the pixels
-        of :meth:`cls_seg` (``[B*H*W]``); ``ignore_index`` becomes -1.
-
-        Raises:
-            ValueError: a label that is neither ``ignore_index`` nor in ``[0, num_classes)``.
-        """
-        gt = self._stack_batch_gt(batch_data_samples)  # [B, 1, H0, W0]
-        gt = F.interpolate(gt.float(), size=tuple(size), mode='nearest').long().view(-1)
-        valid = gt != self.ignore_index
-        bad = valid & ((gt < 0) | (gt >= self.num_classes))
-        if bool(bad.any()):
-            raise ValueError(
-                f'gt_sem_seg contains label {int(gt[bad][0])}, outside [0, num_classes='
-                f'{self.num_classes}) and not ignore_index={self.ignore_index}'
-            )
-        return torch.where(valid, gt, torch.full_like(gt, -1))
-
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: Sequence, train_cfg) -> dict:
         """mmseg losses of the nearest-sub-centroid logits; caches the pixel labels for the
         sub-centroid update (run by ``SubCentroidUpdateHook`` after the optimizer step)."""
         seg_logits = self.forward(inputs)
-        labels = self.pixel_labels(batch_data_samples, seg_logits.shape[2:])
+        labels = self.pixel_labels(batch_data_samples, seg_logits.shape[2:]).view(-1)
         self.classifier.set_labels(labels)
         losses = self.loss_by_feat(seg_logits, batch_data_samples)
         losses.update(self.prototype_losses(labels))

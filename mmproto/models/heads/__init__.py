@@ -4,24 +4,21 @@ from .dnc_head import DNCHead
 from .fixed_prototype_ce_head import FixedPrototypeCEHead
 from .fixed_prototype_head import FixedPrototypeHead
 from .hyperspherical_head import HypersphericalHead
-from .uniformity_linear_head import UniformityLinearClsHead
-
-__all__ = ['DNCHead', 'DeepNCAHead', 'DeepNCMHead']
-__all__ = [
-    'DNCHead',
-    'FixedPrototypeCEHead',
-    'FixedPrototypeHead',
-    'HypersphericalHead',
-    'UniformityLinearClsHead',
-]
 from .multi_center_arcface_head import MultiCenterArcFaceClsHead
 from .multi_center_head import MultiCenterClsHead, MultiCenterMixin
 from .multi_center_lsoftmax_head import MultiCenterLSoftmaxClsHead
+from .uniformity_linear_head import UniformityLinearClsHead
 
 __all__ = [
     'DNCHead',
+    'DeepNCAHead',
+    'DeepNCMHead',
+    'FixedPrototypeCEHead',
+    'FixedPrototypeHead',
+    'HypersphericalHead',
     'MultiCenterArcFaceClsHead',
     'MultiCenterClsHead',
     'MultiCenterLSoftmaxClsHead',
     'MultiCenterMixin',
+    'UniformityLinearClsHead',
 ]

@@ -10,12 +10,12 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
-from mmproto.models.utils import ShapeCheckMixin, SubCentroidUpdateMixin, all_gather_varlen
+from mmproto.models.utils import PostStepUpdateMixin, ShapeCheckMixin, all_gather_varlen
 from mmproto.ops import knn_class_scores, memory_momentum_update, nca_loss
 
 
 @MODELS.register_module()
-class DeepNCAHead(ShapeCheckMixin, SubCentroidUpdateMixin, ClsHead):
+class DeepNCAHead(ShapeCheckMixin, PostStepUpdateMixin, ClsHead):
     """Deep neighbourhood component analysis with a memory of every training sample (DeepNCA).
 
     The DNC paper's k-NN foil (App. I, Table 19): "DeepNCA ... conducts similarity-based

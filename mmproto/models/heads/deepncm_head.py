@@ -8,14 +8,14 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
-from mmproto.models.utils import ShapeCheckMixin, SubCentroidUpdateMixin, all_reduce_sum
+from mmproto.models.utils import PostStepUpdateMixin, ShapeCheckMixin, all_reduce_sum
 from mmproto.ops import decay_mean_update, ncm_logits, subcentroid_statistics
 
 MEAN_UPDATES = ('decay', 'online', 'online_reset')
 
 
 @MODELS.register_module()
-class DeepNCMHead(ShapeCheckMixin, SubCentroidUpdateMixin, ClsHead):
+class DeepNCMHead(ShapeCheckMixin, PostStepUpdateMixin, ClsHead):
     """Deep nearest class mean: ONE mean per class, logits ``-||f - mu_c||^2`` (DeepNCM).
 
     The DNC paper's foil (App. I, Table 18): "DeepNCM simply abstracts each class into one

@@ -1,6 +1,6 @@
 """DNC image-classification head (Visual Recognition with Deep Nearest Centroids, §3)."""
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import torch
 from mmpretrain.models.heads import ClsHead
@@ -9,6 +9,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from mmproto.models.utils import ShapeCheckMixin, SubCentroidClassifier
+from mmproto.models.utils.subcentroid_bank import BANK_ARGS
 
 # official DNC checkpoint keys (relative to the head) -> keys of this head
 OFFICIAL_KEYS = {
@@ -45,88 +46,52 @@ class DNCHead(ShapeCheckMixin, ClsHead):
     Args:
         num_classes: C.
         in_channels: D of the pooled feature.
-        num_subcentroids: K per class (paper: 4), or one K_c per class (Table 23).
-        momentum: ``mu`` of Eq. 8 (paper: 0.999).
-        sinkhorn_eps: ``epsilon`` of Eq. 6 (paper: 0.05).
-        sinkhorn_iters: Sinkhorn-Knopp iterations (paper: 3).
-        assign: ``'sinkhorn_argmax'`` (paper) | ``'sinkhorn_gumbel'`` | ``'kmeans'``.
-        memory_size: samples in the FIFO memory = memory batches x global batch size
-            (paper: 1000 batches on ImageNet, 100 on CIFAR); 0 = current batch only.
-        memory_dtype: storage dtype of the memory features (``'float32'``, ``'float16'``).
-        memory_mode: ``'fifo'`` (paper, default: the queue is clustered every iteration) |
-            ``'flush'`` (released code: accumulate ``memory_size`` samples, cluster once, empty;
-            with 1000 global batches the sub-centroids move every 1000 iterations).
         feat_norm: learnable LayerNorm over features before l2 (official code).
         logit_norm: ``'temperature'`` (default: cosines / ``temperature``, the decision stays
             the nearest sub-centroid of Eq. 4) | ``'layernorm'`` (official ``LN_C``, learnable
             per-class affine) | ``'none'``. Fashion-MNIST comparison in ``docs/dnc.md``; use
             ``feat_norm=True, logit_norm='layernorm'`` to load official DNC checkpoints.
         temperature: cosine divisor for ``logit_norm='temperature'``.
-        update_only_correct: only correctly classified samples move sub-centroids (Alg. 1).
         loss: loss config (mmpretrain ``MODELS``).
-        gumbel_tau: temperature of ``assign='sinkhorn_gumbel'`` (ProtoSeg 0.5).
-        kmeans_iters: iterations of ``assign='kmeans'``.
-        init: ``'random'`` (official) | ``'samples'`` (first samples of each class).
-        sync: ``'gather'`` (all ranks cluster the gathered global batch) | ``'reduce'``.
-        normalize_mean: use the l2-normalised cluster sum in Eq. 8 (official code).
         topk: top-k accuracy for ``cal_acc``.
         cal_acc: log the training accuracy.
         init_cfg: mmengine init config.
+        **bank_cfg: the sub-centroids and their update (Alg. 1): ``num_subcentroids`` (paper:
+            4), ``momentum``, ``sinkhorn_eps``, ``sinkhorn_iters``, ``assign``,
+            ``memory_size``, ``memory_mode``, ``sync`` (default ``'gather'``), ``init``, ...:
+            the arguments of :class:`mmproto.models.utils.SubCentroidBank`, documented there
+            with the paper's defaults.
+
+    Example:
+        >>> head = dict(type='DNCHead', num_classes=10, in_channels=512,
+        ...             num_subcentroids=4, memory_size=100 * 128)
     """
+
+    forwarded_arguments = BANK_ARGS  # ``**bank_cfg`` (the config check's argument list)
 
     def __init__(
         self,
         num_classes: int,
         in_channels: int,
-        num_subcentroids: Union[int, Sequence[int]] = 4,
-        momentum: float = 0.999,
-        sinkhorn_eps: float = 0.05,
-        sinkhorn_iters: int = 3,
-        assign: str = 'sinkhorn_argmax',
-        memory_size: int = 0,
-        memory_dtype: str = 'float32',
-        memory_mode: str = 'fifo',
         feat_norm: bool = True,
         logit_norm: str = 'temperature',
         temperature: float = 0.1,
-        update_only_correct: bool = True,
         loss: dict = dict(type='CrossEntropyLoss', loss_weight=1.0),
-        gumbel_tau: float = 0.5,
-        kmeans_iters: int = 10,
-        init: str = 'random',
-        sync: str = 'gather',
-        normalize_mean: bool = False,
         topk: Union[int, Tuple[int]] = (1,),
         cal_acc: bool = False,
         init_cfg: Optional[dict] = None,
+        **bank_cfg,
     ):
         super().__init__(loss=loss, topk=topk, cal_acc=cal_acc, init_cfg=init_cfg)
-        if int(num_classes) < 1:
-            raise ValueError(f'DNCHead: num_classes must be >= 1, got {num_classes}')
-        if int(in_channels) < 1:
-            raise ValueError(f'DNCHead: in_channels must be >= 1, got {in_channels}')
-        self.num_classes, self.in_channels = int(num_classes), int(in_channels)
         self.classifier = SubCentroidClassifier(
             num_classes,
             in_channels,
-            num_subcentroids,
             feat_norm=feat_norm,
             logit_norm=logit_norm,
             temperature=temperature,
-            momentum=momentum,
-            sinkhorn_eps=sinkhorn_eps,
-            sinkhorn_iters=sinkhorn_iters,
-            assign=assign,
-            gumbel_tau=gumbel_tau,
-            kmeans_iters=kmeans_iters,
-            update_only_correct=update_only_correct,
-            memory_size=memory_size,
-            memory_dtype=memory_dtype,
-            memory_mode=memory_mode,
-            sync=sync,
-            init=init,
-            normalize_mean=normalize_mean,
+            **bank_cfg,
         )
+        self.num_classes, self.in_channels = int(num_classes), int(in_channels)
 
     @property
     def prototypes(self) -> Tensor:

@@ -28,31 +28,23 @@ class MultiCenterArcFaceClsHead(MultiCenterMixin, ArcFaceClsHead):
     Args:
         num_classes, in_channels, scale, margins, easy_margin: as ``ArcFaceClsHead`` (its
             sub-center ArcFace option is not used: ``num_subcenters`` is the MCC K here).
-        Other arguments: as :class:`MultiCenterClsHead` (no bias).
+        loss, topk, cal_acc, init_cfg: as :class:`MultiCenterClsHead` (no bias).
+        **multicenter: the multi-center arguments of :class:`MultiCenterMixin`
+            (``num_subcenters``, ``center_weight``, ``loss_std``, ...).
     """
 
     def __init__(
         self,
         num_classes: int,
         in_channels: int,
-        num_subcenters: int = 2,
         scale: float = 64.0,
         margins: Union[float, Sequence[float], str] = 0.5,
         easy_margin: bool = False,
-        center_weight: float = 0.5,
-        subcenter_weight: Optional[float] = None,
-        label_smooth: float = 0.0,
-        std_scale: float = 1.0,
-        log_var_init: Union[str, float] = 'kaiming_uniform',
         loss: dict = dict(type='CrossEntropyLoss', use_soft=True, loss_weight=1.0),
-        loss_std: Optional[dict] = dict(type='StdKLLoss', reduction='mean', loss_weight=1.0),
-        mixup_mode: str = 'multicenter',
-        noise_seed: Optional[int] = None,
-        per_rank_noise: bool = False,
-        deploy: bool = False,
         topk: Union[int, Tuple[int]] = (1,),
         cal_acc: bool = False,
         init_cfg: Optional[dict] = None,
+        **multicenter,
     ):
         if isinstance(margins, int) and not isinstance(margins, bool):
             margins = float(margins)
@@ -69,20 +61,7 @@ class MultiCenterArcFaceClsHead(MultiCenterMixin, ArcFaceClsHead):
         )
         self.topk = topk
         self.cal_acc = cal_acc
-        self._init_multicenter(
-            in_channels=in_channels,
-            num_subcenters=num_subcenters,
-            center_weight=center_weight,
-            subcenter_weight=subcenter_weight,
-            label_smooth=label_smooth,
-            std_scale=std_scale,
-            log_var_init=log_var_init,
-            loss_std=loss_std,
-            mixup_mode=mixup_mode,
-            noise_seed=noise_seed,
-            per_rank_noise=per_rank_noise,
-            deploy=deploy,
-        )
+        self._init_multicenter(in_channels, **multicenter)
 
     def class_centers(self) -> Tuple[Tensor, Optional[Tensor]]:
         return self.norm_product.weight, None

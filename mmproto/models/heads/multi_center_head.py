@@ -3,6 +3,7 @@ Gaussian Distribution"): K sub-centres per class drawn from ``N(w_c, sigma_c^2 I
 training forward, multi-center labels, the std loss; a plain linear classifier at test time."""
 
 import copy
+import inspect
 import math
 from typing import List, Optional, Tuple, Union
 
@@ -26,48 +27,71 @@ from mmproto.ops import (
     sample_subcenters,
     soft_targets,
     split_batch_point,
+    step_seed,
 )
 
 MIXUP_MODES = ('multicenter', 'split_batch')
 LOG_VAR_INITS = ('kaiming_uniform', 'zeros')
 _NOISE_STATE = ('log_var', 'noise_seed', 'num_steps')
-_MASK64 = (1 << 64) - 1
 
 
-def _mix_seed(seed: int, step: int, rank: int) -> int:
-    """SplitMix64 of (seed, step, rank): a 63-bit seed for the noise of one training step."""
-    z = (seed + 0x9E3779B97F4A7C15 * (step + 1) + 0xBF58476D1CE4E5B9 * rank) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return (z ^ (z >> 31)) >> 1
+def split_multicenter_args(kwargs: dict) -> dict:
+    """Remove the :data:`MC_ARGS` from ``kwargs`` (in place) and return them."""
+    return {name: kwargs.pop(name) for name in MC_ARGS if name in kwargs}
 
 
 class MultiCenterMixin(ShapeCheckMixin):
     """Training path of the multi-center classifier, shared by the linear, ArcFace and L-Softmax
     heads. The host class (a ``ClsHead``) provides ``num_classes``, ``loss_module``,
     ``pre_logits``, :meth:`class_centers` and :meth:`group_logits` and calls
-    :meth:`_init_multicenter` in its ``__init__``.
+    :meth:`_init_multicenter` in its ``__init__`` with the arguments below (:data:`MC_ARGS`),
+    which every multi-center head takes under these names.
 
     State: ``log_var`` (C, d) parameter; ``noise_seed`` and ``num_steps`` persistent int64
     buffers. The sub-centre noise of a step is drawn from a generator seeded with
     ``(noise_seed, num_steps[, rank])``, so it does not depend on any global RNG and a resumed
     run draws exactly the noise of an uninterrupted one.
+
+    Args:
+        num_subcenters (int): K sub-centres per class (paper default 2).
+        center_weight (float): label mass on the class centre (Eq. 8: 0.5).
+        subcenter_weight (float, optional): mass on each sub-centre; default
+            ``(1 - center_weight - label_smooth) / K`` (Eq. 8: 0.25 for K = 2).
+        label_smooth (float): mass spread uniformly over all C (K + 1) rows (paper 0; official
+            code 0.1 with ``center_weight=0.5, subcenter_weight=0.2``).
+        std_scale (float): ``sigma = std_scale * exp(log_var / 2)`` (paper 1.0; official code
+            0.1; the std loss always uses ``log_var``).
+        log_var_init (str | float): ``'kaiming_uniform'`` (official code, U(-1/sqrt(d),
+            1/sqrt(d))), ``'zeros'`` or a constant.
+        loss_std (dict, optional): the std loss (``StdKLLoss``, weight 1, mean over classes);
+            None disables it (the Table 7 ablation).
+        mixup_mode (str): how batch-augment scores are used: ``'multicenter'`` (scores mapped
+            into the C (K + 1) space, default) or ``'split_batch'`` (official Swin code, use with
+            ``SplitBatchAugment``).
+        noise_seed (int, optional): seed of the sub-centre noise stream (default: drawn from the
+            global torch RNG at construction, i.e. from the Runner's seed).
+        per_rank_noise (bool): draw different noise on each DDP rank (official code) instead of
+            the same noise everywhere (default: a multi-rank step equals a one-process step on the
+            global batch).
+        deploy (bool): build the test-time head only (no log-variance; cannot train).
     """
 
     def _init_multicenter(
         self,
         in_channels: int,
-        num_subcenters: int,
-        center_weight: float,
-        subcenter_weight: Optional[float],
-        label_smooth: float,
-        std_scale: float,
-        log_var_init: Union[str, float],
-        loss_std: Optional[Union[dict, nn.Module]],
-        mixup_mode: str,
-        noise_seed: Optional[int],
-        per_rank_noise: bool,
-        deploy: bool,
+        num_subcenters: int = 2,
+        center_weight: float = 0.5,
+        subcenter_weight: Optional[float] = None,
+        label_smooth: float = 0.0,
+        std_scale: float = 1.0,
+        log_var_init: Union[str, float] = 'kaiming_uniform',
+        loss_std: Optional[Union[dict, nn.Module]] = dict(
+            type='StdKLLoss', reduction='mean', loss_weight=1.0
+        ),
+        mixup_mode: str = 'multicenter',
+        noise_seed: Optional[int] = None,
+        per_rank_noise: bool = False,
+        deploy: bool = False,
     ) -> None:
         if self.num_classes <= 0:
             raise ValueError(f'num_classes={self.num_classes} must be a positive integer')
@@ -149,7 +173,7 @@ class MultiCenterMixin(ShapeCheckMixin):
         if key not in self._generators:
             self._generators[key] = torch.Generator(device=device)
         gen = self._generators[key]
-        gen.manual_seed(_mix_seed(self._seed, self._step, rank))
+        gen.manual_seed(step_seed(self._seed, self._step, stream=rank))
         return gen
 
     def _advance_step(self) -> None:
@@ -270,6 +294,11 @@ class MultiCenterMixin(ShapeCheckMixin):
         return sum(parts) / len(parts)
 
 
+# the arguments every multi-center head forwards to MultiCenterMixin._init_multicenter
+MC_ARGS = tuple(inspect.signature(MultiCenterMixin._init_multicenter).parameters)[2:]
+MultiCenterMixin.forwarded_arguments = MC_ARGS  # for the config check's "did you mean"
+
+
 @MODELS.register_module()
 class MultiCenterClsHead(MultiCenterMixin, ClsHead):
     """Multi-center classifier head (MCC): a linear classifier at test time.
@@ -285,32 +314,16 @@ class MultiCenterClsHead(MultiCenterMixin, ClsHead):
     Args:
         num_classes (int): C.
         in_channels (int): d.
-        num_subcenters (int): K sub-centres per class (paper default 2).
-        center_weight (float): label mass on the class centre (Eq. 8: 0.5).
-        subcenter_weight (float, optional): mass on each sub-centre; default
-            ``(1 - center_weight - label_smooth) / K`` (Eq. 8: 0.25 for K = 2).
-        label_smooth (float): mass spread uniformly over all C (K + 1) rows (paper 0; official
-            code 0.1 with ``center_weight=0.5, subcenter_weight=0.2``).
-        std_scale (float): ``sigma = std_scale * exp(log_var / 2)`` (paper 1.0; official code
-            0.1; the std loss always uses ``log_var``).
-        log_var_init (str | float): ``'kaiming_uniform'`` (official code, U(-1/sqrt(d),
-            1/sqrt(d))), ``'zeros'`` or a constant.
         bias (bool): class bias, shared by a class's centre and sub-centres (paper Eq. 2 and the
             official code: no bias). Defaults to False.
         loss (dict): soft-target classification loss over the C (K + 1) logits, e.g.
             ``CrossEntropyLoss(use_soft=True)`` (default) or ``LabelSmoothLoss`` (applied on top
             of the multi-center labels).
-        loss_std (dict, optional): the std loss (``StdKLLoss``, weight 1, mean over classes);
-            None disables it (the Table 7 ablation).
-        mixup_mode (str): how batch-augment scores are used: ``'multicenter'`` (scores mapped
-            into the C (K + 1) space, default) or ``'split_batch'`` (official Swin code, use with
-            ``SplitBatchAugment``).
-        noise_seed (int, optional): seed of the sub-centre noise stream (default: drawn from the
-            global torch RNG at construction, i.e. from the Runner's seed).
-        per_rank_noise (bool): draw different noise on each DDP rank (official code) instead of
-            the same noise everywhere (default: a multi-rank step equals a one-process step on the
-            global batch).
-        deploy (bool): build the test-time head only (no log-variance; cannot train).
+        **kwargs: the multi-center arguments (``num_subcenters``, ``center_weight``,
+            ``subcenter_weight``, ``label_smooth``, ``std_scale``, ``log_var_init``,
+            ``loss_std``, ``mixup_mode``, ``noise_seed``, ``per_rank_noise``, ``deploy``:
+            :class:`MultiCenterMixin`, documented there with the paper's defaults) and
+            ``ClsHead``'s (``topk``, ``cal_acc``).
         init_cfg (dict, optional): None keeps ``nn.Linear``'s default init of ``fc`` (the
             official code's kaiming-uniform).
     """
@@ -319,41 +332,16 @@ class MultiCenterClsHead(MultiCenterMixin, ClsHead):
         self,
         num_classes: int,
         in_channels: int,
-        num_subcenters: int = 2,
-        center_weight: float = 0.5,
-        subcenter_weight: Optional[float] = None,
-        label_smooth: float = 0.0,
-        std_scale: float = 1.0,
-        log_var_init: Union[str, float] = 'kaiming_uniform',
         bias: bool = False,
         loss: dict = dict(type='CrossEntropyLoss', use_soft=True, loss_weight=1.0),
-        loss_std: Optional[dict] = dict(type='StdKLLoss', reduction='mean', loss_weight=1.0),
-        mixup_mode: str = 'multicenter',
-        noise_seed: Optional[int] = None,
-        per_rank_noise: bool = False,
-        deploy: bool = False,
         init_cfg: Optional[dict] = None,
         **kwargs,
     ):
+        multicenter = split_multicenter_args(kwargs)
         super().__init__(loss=loss, init_cfg=init_cfg, **kwargs)
         self.num_classes = num_classes
-        if num_classes <= 0:
-            raise ValueError(f'num_classes={num_classes} must be a positive integer')
+        self._init_multicenter(in_channels, **multicenter)  # checks num_classes first
         self.fc = nn.Linear(in_channels, num_classes, bias=bias)
-        self._init_multicenter(
-            in_channels=in_channels,
-            num_subcenters=num_subcenters,
-            center_weight=center_weight,
-            subcenter_weight=subcenter_weight,
-            label_smooth=label_smooth,
-            std_scale=std_scale,
-            log_var_init=log_var_init,
-            loss_std=loss_std,
-            mixup_mode=mixup_mode,
-            noise_seed=noise_seed,
-            per_rank_noise=per_rank_noise,
-            deploy=deploy,
-        )
 
     def pre_logits(self, feats: Tuple[Tensor]) -> Tensor:
         """The last stage's feature (N, d)."""

@@ -2,6 +2,7 @@ from .class_mean_ema import ClassMeanEMA, class_scatter_mean
 from .class_queues import PixelSegmentQueues
 from .dist import all_gather_varlen, all_reduce_sum, broadcast_
 from .feature_memory import FeatureMemory
+from .post_step_update_mixin import PostStepUpdateMixin
 from .shape_check import (
     CheckpointShapeError,
     ShapeCheckMixin,
@@ -11,9 +12,10 @@ from .shape_check import (
 from .split_batch_augment import SplitBatchAugment
 from .subcentroid_bank import SubCentroidBank
 from .subcentroid_classifier import SubCentroidClassifier
-from .subcentroid_update_mixin import SubCentroidUpdateMixin
 
 __all__ = [
+    'ClassMeanEMA',
+    'class_scatter_mean',
     'CheckpointShapeError',
     'ShapeCheckMixin',
     'check_local_shapes',
@@ -23,7 +25,7 @@ __all__ = [
     'SplitBatchAugment',
     'SubCentroidBank',
     'SubCentroidClassifier',
-    'SubCentroidUpdateMixin',
+    'PostStepUpdateMixin',
     'all_gather_varlen',
     'all_reduce_sum',
     'broadcast_',

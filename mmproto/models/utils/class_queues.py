@@ -7,6 +7,8 @@ import torch.nn.functional as F
 from mmengine import dist
 from torch import Tensor, nn
 
+from mmproto.ops import step_generator
+
 from .dist import all_gather_varlen
 
 
@@ -108,9 +110,7 @@ class PixelSegmentQueues(nn.Module):
             )
         if bool((labels >= self.num_classes).any()):
             raise ValueError(f'labels must be < num_classes={self.num_classes}')
-        g = torch.Generator().manual_seed(
-            (self.seed * 1_000_003 + int(self.num_updates) * 4099 + dist.get_rank()) % (2**63)
-        )
+        g = step_generator(self.seed, int(self.num_updates), stream=dist.get_rank())
         with torch.autocast(device_type=emb.device.type, enabled=False):
             means, classes, pixels, counts = self.summarise(emb.detach(), labels, g)
             means, classes = all_gather_varlen(means), all_gather_varlen(classes)

@@ -1,5 +1,6 @@
 """Sub-centroids of DNC with their memory and the update of Alg. 1 (shared by cls and seg)."""
 
+import inspect
 from typing import Callable, Dict, Optional, Sequence, Union
 
 import torch
@@ -16,16 +17,24 @@ from mmproto.ops import (
     expand_valid,
     momentum_update_rows,
     own_class_similarity,
+    step_generator,
     subcentroid_statistics,
 )
 from mmproto.ops.own_class_similarity import check_labels
 
 from .dist import all_gather_varlen, all_reduce_sum, broadcast_
 from .feature_memory import FeatureMemory
+from .shape_check import CheckpointShapeError
 
 ASSIGN_MODES = ('sinkhorn_argmax', 'sinkhorn_gumbel', 'kmeans')
 SYNC_MODES = ('gather', 'reduce')
 INIT_MODES = ('random', 'samples')
+
+
+def split_bank_args(kwargs: dict) -> dict:
+    """Remove the :class:`SubCentroidBank` arguments from ``kwargs`` (in place) and return
+    them: how a head taking its own and upstream arguments forwards the bank's."""
+    return {name: kwargs.pop(name) for name in BANK_ARGS if name in kwargs}
 
 
 class SubCentroidBank(nn.Module):
@@ -41,9 +50,10 @@ class SubCentroidBank(nn.Module):
     cluster memory samples within each class (Sinkhorn Eq. 5-6 + argmax, or Gumbel, or
     k-means), keep only correctly classified samples and move each sub-centroid by Eq. 8.
 
-    Args:
+    Args (the one definition of DNC's clustering arguments: ``DNCHead`` and the DNC decode
+    heads forward theirs here under the same names, :func:`split_bank_args`):
         num_classes: C.
-        embed_dim: D.
+        embed_dim: D (the heads' ``in_channels`` / ``channels``).
         num_subcentroids: K (paper: 4 for classification, 10 for segmentation), or one K_c per
             class (Table 23); slots beyond K_c are invalid (score -inf, never updated).
         momentum: ``mu`` of Eq. 8 (paper: 0.999).
@@ -51,20 +61,21 @@ class SubCentroidBank(nn.Module):
         sinkhorn_iters: Sinkhorn-Knopp iterations (paper: 3).
         assign: ``'sinkhorn_argmax'`` (paper), ``'sinkhorn_gumbel'`` (ProtoSeg) or
             ``'kmeans'`` (Table 17).
-        gumbel_tau: Gumbel-softmax temperature of ``'sinkhorn_gumbel'`` (ProtoSeg: 0.5).
         kmeans_iters: Lloyd iterations of ``'kmeans'``.
         update_only_correct: only correctly classified samples move sub-centroids (Alg. 1).
-        memory_size: samples in the FIFO memory (memory batches x global batch size); 0
-            clusters the current batch only. The current batch is pushed first, so the
-            clustered set is the memory including the current batch.
+        memory_size: samples in the FIFO memory = memory batches x global batch size (paper:
+            1000 batches on ImageNet, 100 on CIFAR); 0 clusters the current batch only. The
+            current batch is pushed first, so the clustered set is the memory including the
+            current batch.
         memory_dtype: storage dtype of the memory features (``'float32'``, ``'float16'``...).
         memory_mode: ``'fifo'`` (paper: cluster the queue every iteration) | ``'flush'``
-            (released code: accumulate until full, cluster once, empty; ``sync='gather'``).
-        sync: ``'gather'``: the batch is all-gathered before memory and clustering, so every
-            rank holds bit-identical memory and sub-centroids (classification).
-            ``'reduce'``: each rank clusters its own samples while the Sinkhorn marginals and
-            per-(c, k) sums/counts are all-reduced (segmentation: variable pixel counts); the
-            memory, if any, stays rank-local.
+            (released code: accumulate ``memory_size`` samples, cluster once, empty; with 1000
+            global batches the sub-centroids move every 1000 iterations; ``sync='gather'``).
+        sync: ``'gather'`` (classification default): the batch is all-gathered before memory
+            and clustering, so every rank holds bit-identical memory and sub-centroids.
+            ``'reduce'`` (segmentation default): each rank clusters its own samples while the
+            Sinkhorn marginals and per-(c, k) sums/counts are all-reduced (variable pixel
+            counts); the memory, if any, stays rank-local.
         init: ``'random'``: truncated normal (std ``init_std``) then l2, like the official
             code. ``'samples'``: a class's sub-centroids are set to random samples of that
             class the first time it is clustered (its update is skipped that iteration).
@@ -86,7 +97,6 @@ class SubCentroidBank(nn.Module):
         sinkhorn_eps: float = 0.05,
         sinkhorn_iters: int = 3,
         assign: str = 'sinkhorn_argmax',
-        gumbel_tau: float = 0.5,
         kmeans_iters: int = 10,
         update_only_correct: bool = True,
         memory_size: int = 0,
@@ -130,7 +140,7 @@ class SubCentroidBank(nn.Module):
         self.num_subcentroids = max(ks)
         self.momentum = momentum
         self.sinkhorn_eps, self.sinkhorn_iters = sinkhorn_eps, sinkhorn_iters
-        self.assign, self.gumbel_tau, self.kmeans_iters = assign, gumbel_tau, kmeans_iters
+        self.assign, self.kmeans_iters = assign, kmeans_iters
         self.update_only_correct, self.sync, self.init = update_only_correct, sync, init
         self.normalize_mean, self.seed, self.chunk_rows = normalize_mean, seed, chunk_rows
 
@@ -182,9 +192,7 @@ class SubCentroidBank(nn.Module):
         return None
 
     def _generator(self, device: torch.device, stream: int) -> torch.Generator:
-        g = torch.Generator(device=device)
-        g.manual_seed((self.seed * 1_000_003 + int(self.num_updates) * 2 + stream) % (2**63))
-        return g
+        return step_generator(self.seed, int(self.num_updates), stream, device)
 
     @torch.no_grad()
     def update(
@@ -253,7 +261,7 @@ class SubCentroidBank(nn.Module):
             mode = 'gumbel' if self.assign == 'sinkhorn_gumbel' else 'argmax'
             fused = classwise_cluster_statistics(
                 feats, labels, weight, self.prototypes, self.valid, self.sinkhorn_eps,
-                self.sinkhorn_iters, mode, self.gumbel_tau,
+                self.sinkhorn_iters, mode,
                 self._generator(feats.device, 0) if mode == 'gumbel' else None,
                 self.chunk_rows,
             )  # fmt: skip
@@ -306,7 +314,7 @@ class SubCentroidBank(nn.Module):
             )  # fmt: skip
             mode = 'gumbel' if self.assign == 'sinkhorn_gumbel' else 'argmax'
             gen = self._generator(x.device, 0) if mode == 'gumbel' else None
-            return assign_from_transport(q, mode, self.gumbel_tau, gen, allowed)
+            return assign_from_transport(q, mode, gen, allowed)
 
     def _init_from_samples(self, feats: Tensor, labels: Tensor) -> Tensor:
         """``init='samples'``: give each unseen class present here K_c random own samples.
@@ -346,7 +354,7 @@ class SubCentroidBank(nn.Module):
             key = prefix + name
             if key in state_dict and state_dict[key].shape != getattr(self, name).shape:
                 c, k, d = self.prototypes.shape
-                raise RuntimeError(
+                raise CheckpointShapeError(
                     f'checkpoint entry {key} has shape {tuple(state_dict[key].shape)} but the '
                     f'model has num_classes={c}, num_subcentroids={k}, embed dim={d} '
                     f'({name} {tuple(getattr(self, name).shape)}); the checkpoint was trained '
@@ -380,3 +388,7 @@ class SubCentroidBank(nn.Module):
             f'num_classes={c}, num_subcentroids={k}, embed_dim={d}, momentum={self.momentum}, '
             f'assign={self.assign!r}, sync={self.sync!r}, init={self.init!r}'
         )
+
+
+# the arguments a head forwards to the bank (all but the shapes it derives itself)
+BANK_ARGS = tuple(inspect.signature(SubCentroidBank.__init__).parameters)[3:]

@@ -7,6 +7,7 @@ import os.path as osp
 
 import pytest
 import torch
+import torch.nn.functional as F
 from helpers import make_cls_folder
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -64,7 +65,16 @@ def test_assignment_changes_per_epoch(tmp_path, monkeypatch):
     update = LabelPrototypeAssignmentHook.update
 
     def recording_update(self, runner):
-        counts.append((runner.epoch, update(self, runner)))
+        head = runner.model.head
+        # the fit before the solve, computed independently: mean cosine of each class mean
+        # (its current prototype if never seen) to its assigned prototype
+        means = torch.where(
+            head.class_means.initialized[:, None],
+            head.class_means.means,
+            head.prototypes[head.assignment],
+        )
+        fit = F.cosine_similarity(means, head.prototypes[head.assignment], dim=1).mean()
+        counts.append((runner.epoch, update(self, runner), float(fit)))
         return counts[-1][1]
 
     monkeypatch.setattr(LabelPrototypeAssignmentHook, 'update', recording_update)
@@ -79,8 +89,9 @@ def test_assignment_changes_per_epoch(tmp_path, monkeypatch):
     assert [line['step'] for line in lines] == [1, 2]
     assert len(counts) == 6  # 12 images, batch 4: 3 updates per epoch
     for epoch, line in enumerate(lines):
-        assert line['assignment_changed'] == sum(n for e, n in counts if e == epoch)
-        assert -1.0 <= line['assignment_cos'] <= 1.0
+        assert line['assignment_changed'] == sum(n for e, n, _ in counts if e == epoch)
+        last_fit = [fit for e, _, fit in counts if e == epoch][-1]
+        assert line['assignment_cos'] == pytest.approx(last_fit, abs=1e-5)
 
 
 def test_assignment_log_is_a_few_lines_per_epoch(tmp_path):

@@ -159,3 +159,18 @@ def test_anchor_epoch_beyond_max_epochs_is_named(tmp_path, data_root):
         runner.train()
     with pytest.raises(ValueError, match='anchor_epoch'):
         SubCentroidAnchorHook(anchor_epoch=-1)
+
+
+def test_anchors_of_another_shape_are_refused_like_every_checkpoint_shape():
+    from types import SimpleNamespace
+
+    from mmproto.models.heads import DNCHead
+    from mmproto.models.utils import CheckpointShapeError
+
+    model = torch.nn.Module()
+    model.head = DNCHead(num_classes=NUM_CLASSES, in_channels=4, num_subcentroids=K)
+    state = dict(index=torch.zeros(NUM_CLASSES + 1, K), similarity=torch.zeros(NUM_CLASSES + 1, K))
+    with pytest.raises(CheckpointShapeError, match=r'index.*\(4, 2\).*\(3, 2\)'):
+        SubCentroidAnchorHook().after_load_checkpoint(
+            SimpleNamespace(model=model), {'subcentroid_anchors': state}
+        )

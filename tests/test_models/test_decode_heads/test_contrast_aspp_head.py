@@ -7,6 +7,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmproto  # noqa: F401
+from mmproto.ops import step_generator
 from mmproto.ops.pixel_contrast import hard_anchor_sampling, pixel_contrast_loss
 
 
@@ -62,11 +63,11 @@ def test_loss_warmup_memory_and_gradient(use_memory):
     # the next iteration's contrastive term equals the ops on the same embeddings and anchors
     inputs, samples = data(1)
     emb = head.embed(inputs).flatten(2).transpose(1, 2)
-    labels = head.contrast_labels(samples, (8, 8))
+    labels = head.pixel_labels(samples, (8, 8))
     assert torch.all(labels[:, :8] == -1)  # gt rows 0-2 (ignore) at stride 2: row 0, 1
     with torch.no_grad():
         preds = head.forward(inputs).argmax(1).flatten(1)
-    gen = torch.Generator().manual_seed((1 * 8191) % (2**63))
+    gen = step_generator(0, 1)  # contrast_seed 0, the second iteration, rank 0
     idx, cls = hard_anchor_sampling(labels, preds, 64, 4, gen)
     anchors = emb.reshape(-1, 6)[idx.reshape(-1)]
     expected = 0.5 * pixel_contrast_loss(anchors, cls.repeat_interleave(idx.shape[1]), *contrast)

@@ -103,14 +103,14 @@ def test_pixel_labels_nearest_resize_and_ignore():
     head = build_head('DNCFCNHead')
     gt = random_gt(2, 32, ignore=0.3)
     labels = head.pixel_labels(samples(gt), (8, 8))
-    ref = gt[:, ::4, ::4].reshape(-1)  # nearest: source pixel floor(i * 32 / 8)
+    ref = gt[:, ::4, ::4].reshape(2, -1)  # nearest: source pixel floor(i * 32 / 8)
     ref = torch.where(ref == 255, torch.full_like(ref, -1), ref)
     assert torch.equal(labels, ref)
     assert (labels == -1).any() and labels.max() < C
     # non-integer scale factor (e.g. a padded 30x30 map onto 8x8)
     labels = head.pixel_labels(samples(gt[:, :30, :30]), (8, 8))
     idx = (torch.arange(8) * 30 / 8).floor().long()
-    ref = gt[:, idx][:, :, idx].reshape(-1)
+    ref = gt[:, idx][:, :, idx].reshape(2, -1)
     assert torch.equal(labels, torch.where(ref == 255, -1, ref))
 
 
@@ -179,3 +179,30 @@ def test_prototype_losses_when_enabled():
     sum(v for k, v in losses.items() if k.startswith('loss')).backward()
     # weight 0 (the default): not built, not computed
     assert len(build_head('DNCFCNHead').proto_losses) == 0
+
+
+@pytest.mark.parametrize('name', sorted(HEADS))
+def test_every_bank_argument_reaches_the_bank(name):
+    """The decode heads take SubCentroidBank's arguments under its names (memory_size, init,
+    seed, ...), with the segmentation defaults; the upstream head gets the rest."""
+    from mmproto.models.utils.subcentroid_bank import BANK_ARGS
+
+    head = build_head(name)
+    assert (head.classifier.bank.num_subcentroids, head.classifier.bank.sync) == (K, 'reduce')
+    bank_args = dict(
+        memory_size=24,
+        memory_mode='fifo',
+        memory_dtype='float16',
+        init='samples',
+        kmeans_iters=7,
+        momentum=0.5,
+        seed=11,
+        sync='gather',
+        chunk_rows=64,
+    )
+    assert set(bank_args) <= set(BANK_ARGS)
+    bank = build_head(name, **bank_args).classifier.bank
+    assert (bank.memory.size, bank.memory.features.dtype) == (24, torch.float16)
+    assert (bank.init, bank.kmeans_iters, bank.momentum) == ('samples', 7, 0.5)
+    assert (bank.seed, bank.sync, bank.chunk_rows) == (11, 'gather', 64)
+    assert not bool(bank.initialized.any())  # init='samples': no class has sub-centroids yet

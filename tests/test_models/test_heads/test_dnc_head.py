@@ -114,3 +114,13 @@ def test_checkpoint_shape_errors_and_official_keys():
     assert torch.equal(fresh.prototypes, official['prototypes'])
     assert torch.equal(fresh.classifier.mask_norm.bias, official['mask_norm.bias'])
     assert fresh.classifier.bank.initialized.all()
+
+
+def test_bank_arguments_are_forwarded_and_unknown_ones_refused():
+    from mmproto.models.heads.dnc_head import DNCHead
+
+    head = DNCHead(num_classes=3, in_channels=8, memory_size=12, init_std=0.5, chunk_rows=32)
+    bank = head.classifier.bank
+    assert (bank.memory.size, bank.chunk_rows, bank.sync) == (12, 32, 'gather')
+    with pytest.raises(TypeError, match=r"\['subcentroid_init'\].*SubCentroidBank"):
+        DNCHead(num_classes=3, in_channels=8, subcentroid_init='samples')

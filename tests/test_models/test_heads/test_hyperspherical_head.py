@@ -60,8 +60,18 @@ def test_fixed_assignment_bn_and_dr_loss_with_mixup_scores():
     samples = _samples([0, 1, 2, 2])
     for s, score in zip(samples, torch.eye(4)[[1, 0, 2, 2]]):
         s.set_gt_score(0.6 * torch.eye(4)[s.gt_label.item()] + 0.4 * score)
-    loss = head.loss((torch.randn(4, 3),), samples)['loss']
-    assert torch.isfinite(loss) and not head.class_means.initialized.any()
+    x = torch.randn(4, 3, generator=torch.Generator().manual_seed(3))
+    loss = head.loss((x,), samples)['loss']
+    assert not head.class_means.initialized.any()
+    # by hand: BN1d in training (batch mean, biased variance, eps 1e-5), l2, cosine to the
+    # identity-assigned prototype of each class; DR weights gamma / n_c from the soft counts
+    # n = (1, 1, 2, 0): gamma = 4 samples / 3 classes present, class 3 absent (weight 1)
+    z = F.normalize((x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False) + 1e-5), dim=1)
+    cos = z @ simplex_etf(4, 3).T
+    target = torch.tensor([[0.6, 0.4, 0, 0], [0.4, 0.6, 0, 0], [0, 0, 1.0, 0], [0, 0, 1.0, 0]])
+    weights = torch.tensor([4 / 3, 4 / 3, 2 / 3, 1.0])
+    expected = (target * weights * 0.5 * (cos - 1) ** 2).sum() / 4
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
 
 
 def test_fixed_ce_and_uniformity_linear_heads():

@@ -347,3 +347,32 @@ def test_head_learns_separable_classes(head_type):
     accuracy = (head((x,)).argmax(1) == y).float().mean()
     assert accuracy == 1.0
     assert not torch.allclose(head.log_var, log_var0)
+
+
+@pytest.mark.parametrize(
+    'head_type', ['MultiCenterClsHead', 'MultiCenterArcFaceClsHead', 'MultiCenterLSoftmaxClsHead']
+)
+def test_every_head_takes_the_multicenter_arguments_by_name(head_type):
+    from mmpretrain.registry import MODELS as CLS_MODELS
+
+    from mmproto.models.heads.multi_center_head import MC_ARGS
+
+    given = dict(
+        num_subcenters=3,
+        center_weight=0.4,
+        subcenter_weight=0.2,
+        std_scale=0.1,
+        log_var_init='zeros',
+        loss_std=None,
+        mixup_mode='split_batch',
+        noise_seed=5,
+        per_rank_noise=True,
+    )
+    assert set(given) <= set(MC_ARGS)
+    head = CLS_MODELS.build(dict(type=head_type, num_classes=4, in_channels=6, **given))
+    assert (head.num_subcenters, head.center_weight, head.subcenter_weight) == (3, 0.4, 0.2)
+    assert (head.std_scale, head.loss_std, head.mixup_mode) == (0.1, None, 'split_batch')
+    assert (int(head.noise_seed), head.per_rank_noise) == (5, True)
+    assert torch.equal(head.log_var, torch.zeros(4, 6))
+    with pytest.raises(ValueError, match='num_classes=0 must be a positive integer'):
+        CLS_MODELS.build(dict(type=head_type, num_classes=0, in_channels=6))

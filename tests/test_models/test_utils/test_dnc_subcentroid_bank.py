@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from helpers.dnc_alg1_reference import alg1_update  # noqa: E402
 
-from mmproto.models.utils import SubCentroidBank, SubCentroidClassifier
+from mmproto.models.utils import CheckpointShapeError, SubCentroidBank, SubCentroidClassifier
 
 
 def batch(n=48, c=4, d=8, seed=0):
@@ -160,7 +160,7 @@ def test_checkpoint_of_other_shape_is_refused():
     for k, v in bank.state_dict().items():
         assert torch.equal(same.state_dict()[k], v), k
     for c, k, d in ((5, 3, 8), (4, 2, 8), (4, 3, 16)):
-        with pytest.raises(RuntimeError, match='another \\(C, K, D\\)'):
+        with pytest.raises(CheckpointShapeError, match='another \\(C, K, D\\)'):
             SubCentroidBank(c, d, k, memory_size=48).load_state_dict(bank.state_dict())
 
 

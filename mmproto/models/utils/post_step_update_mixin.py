@@ -1,12 +1,14 @@
-"""Contract between modules with sub-centroids and ``SubCentroidUpdateHook``."""
+"""Contract between modules whose state moves after each training step (DNC sub-centroids,
+DeepNCM class means, DeepNCA memory) and ``SubCentroidUpdateHook``, which moves it."""
 
 from typing import Dict
 
 HOOK_HINT = "custom_hooks=[dict(type='SubCentroidUpdateHook')]"
 
 
-class SubCentroidUpdateMixin:
-    """A module whose non-parametric state is updated after each training iteration.
+class PostStepUpdateMixin:
+    """A module whose non-parametric state is updated after each training iteration (after the
+    optimizer step): DNC's sub-centroids, DeepNCM's class means, DeepNCA's memory.
 
     ``SubCentroidUpdateHook`` finds every module with this mixin in the (unwrapped) model,
     calls :meth:`attach_subcentroid_updater` before training and :meth:`update_subcentroids`
