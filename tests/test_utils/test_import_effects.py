@@ -146,3 +146,55 @@ def test_mmseg_imports_exactly_these_names_unconditionally():
     for name, modules in compat.MMSEG_IMPORTS.items():
         for module in modules:
             assert name in _unconditional_imports(module), (module, name)
+
+
+# (6) torchvision's op schemas where its compiled ops do not load (the CPU-only stack)
+
+TORCHVISION_WITHOUT_OPS = """
+import sys, torch
+load_library = torch.ops.load_library
+def refuse(path):  # torchvision's compiled ops do not load beside this torch
+    if 'torchvision' in str(path):
+        raise OSError('simulated: torchvision ops built for another torch')
+    return load_library(path)
+torch.ops.load_library = refuse
+if sys.argv[1] == 'mmproto':
+    import mmproto
+try:
+    import torchvision, mmpretrain.models
+except RuntimeError as error:
+    print('IMPORT failed', 'torchvision::nms' in str(error))
+    sys.exit()
+print('IMPORT ok')
+try:
+    torchvision.ops.nms(torch.zeros(1, 4), torch.zeros(1), 0.5)
+    print('NMS ran')
+except RuntimeError as error:
+    print('NMS refused', "Couldn't load custom C++ ops" in str(error))
+"""
+
+
+def _torchvision_without_ops(first: str) -> list:
+    out = subprocess.run(
+        [sys.executable, '-W', 'ignore', '-c', TORCHVISION_WITHOUT_OPS, first],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+    ).stdout
+    return out.split()
+
+
+@pytest.mark.slow
+def test_torchvision_without_compiled_ops_fails_upstream_and_imports_after_mmproto():
+    # upstream: torchvision's import needs its op schemas (what effect 6 declares)
+    assert _torchvision_without_ops('torchvision') == ['IMPORT', 'failed', 'True']
+    # after ``import mmproto``: torchvision and mmpretrain import, a torchvision op still
+    # raises torchvision's own error
+    assert _torchvision_without_ops('mmproto') == ['IMPORT', 'ok', 'NMS', 'refused', 'True']
+
+
+def test_torchvision_schemas_are_left_alone_when_its_ops_load():
+    import torchvision  # noqa: F401  (the default stack: compiled ops load)
+
+    assert compat.declare_torchvision_op_schemas() is False
