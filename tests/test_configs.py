@@ -18,7 +18,8 @@ depth, K or mu variant) are only built, and record which config trained for them
 import math
 import os.path as osp
 import re
-from typing import Dict
+from collections import defaultdict
+from typing import Dict, List
 
 import pytest
 import torch
@@ -31,12 +32,45 @@ from helpers.config_harness import (
     shrink_config,
     train_two_iterations,
 )
+from helpers.dataset_check import LeafCache, check_config_datasets
+from helpers.standins import StandIns
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_ROOT = osp.join(REPO, 'configs')
 CONFIGS = find_configs(CONFIG_ROOT)
 TRAINED: Dict[str, str] = {}  # run signature -> config that trained it
+
+
+def data_family(path: str) -> str:
+    """The dataset part of a config name (``..._svhn-lt-imb100.py`` -> ``svhn-lt``): configs
+    of one family read the same datasets, so one test builds them once for all."""
+    name = osp.splitext(osp.basename(path))[0].rsplit('_', 1)[-1]
+    return re.sub(r'-(imb\d+|\d+x\d+)$', '', name)
+
+
+FAMILIES: Dict[str, List[str]] = defaultdict(list)
+for _config in CONFIGS:
+    FAMILIES[data_family(_config)].append(_config)
+
+
+@pytest.fixture(scope='session')
+def standins(tmp_path_factory) -> StandIns:
+    """Shared by the xdist workers (their base temp folders have one parent)."""
+    return StandIns(str(tmp_path_factory.getbasetemp().parent / 'standins'))
+
+
+@pytest.mark.parametrize('family', sorted(FAMILIES))
+def test_config_datasets_build_on_standins(family, standins):
+    """Every config's train / val / test datasets build on stand-ins with the real data's
+    structure (``helpers.standins``): not empty, labels within the model's classes, the first
+    sample through the config's pipeline. A config that cannot build on the real data fails."""
+    leaves = LeafCache(standins)
+    failures = []
+    for config in FAMILIES[family]:
+        errors = check_config_datasets(Config.fromfile(config), leaves)
+        failures += [f'{_config_id(config)}: {e}' for e in errors]
+    assert not failures, '\n'.join(failures)
 
 
 @pytest.fixture(scope='module')
