@@ -12,6 +12,12 @@ from .split_batch_augment import SplitBatchAugment
 from .subcentroid_bank import SubCentroidBank
 from .subcentroid_classifier import SubCentroidClassifier
 from .subcentroid_update_mixin import SubCentroidUpdateMixin
+from .training_state import (
+    TrainingOnlyStateMixin,
+    check_resumable,
+    drop_training_state,
+    training_only_keys,
+)
 
 __all__ = [
     'CheckpointShapeError',
@@ -24,6 +30,10 @@ __all__ = [
     'SubCentroidBank',
     'SubCentroidClassifier',
     'SubCentroidUpdateMixin',
+    'TrainingOnlyStateMixin',
+    'check_resumable',
+    'drop_training_state',
+    'training_only_keys',
     'all_gather_varlen',
     'all_reduce_sum',
     'broadcast_',
