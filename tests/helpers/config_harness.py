@@ -543,6 +543,21 @@ def train_two_iterations(runner) -> int:
     return runner.iter
 
 
+def forward_one_batch(runner) -> float:
+    """One forward in ``'loss'`` mode (training mode, batch augments included, no gradient)
+    of the built model on the first training batch; returns the total loss. A config that
+    shares another's run signature is not trained, but every number its shapes depend on
+    (``in_channels``, ``num_classes``, ``K``, ``d``...) still meets real tensors here."""
+    model = runner.model
+    model.train()
+    batch = next(iter(runner.train_loop.dataloader))
+    with torch.no_grad():
+        data = model.data_preprocessor(batch, True)
+        losses = model(**data, mode='loss')
+    _, log_vars = model.parse_losses(losses)
+    return float(log_vars['loss'])
+
+
 def close_runner(runner) -> None:
     """Release the log file handles a Runner keeps open."""
     for handler in list(runner.logger.handlers):
