@@ -1,12 +1,12 @@
 """Long-tailed subsets with the deterministic exponential profile (Cao et al. 2019; DL2PA §4.3)."""
 
 import copy
-from typing import List, Optional, Sequence, Union
-
-N_MAX_RULES = ('largest', 'mean')
+from typing import List, Sequence, Union
 
 import numpy as np
 from mmpretrain.registry import DATASETS
+
+N_MAX_RULES = ('largest', 'mean')
 
 
 def long_tail_counts(n_max: float, num_classes: int, imbalance_factor: float) -> List[int]:
@@ -102,7 +102,7 @@ class LongTailDataset:
         if n_max is not None and not isinstance(n_max, str) and n_max < 1:
             raise ValueError(f'LongTailDataset.n_max must be >= 1, got {n_max}')
         long_tail_counts(2, 2, imbalance_factor)  # validate early
-        self.parts: List['LongTailDataset'] = []
+        self.parts: List[LongTailDataset] = []
         if isinstance(dataset, (list, tuple)):  # each part long-tailed on its own, then joined
             if not dataset:
                 raise ValueError('LongTailDataset.dataset: an empty list')

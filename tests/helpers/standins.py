@@ -455,7 +455,8 @@ def standin_class_mapping(s: StandIns, node: dict) -> None:
     """``CoarseLabelDataset.class_mapping_file`` (ImageNet-127) -> the stand-in's file."""
     path = str(node.get('class_mapping_file', ''))
     if path.endswith('imagenet127.txt'):
-        node['class_mapping_file'] = osp.join(s.path('imagenet', write_imagenet), 'meta', 'imagenet127.txt')
+        root = s.path('imagenet', write_imagenet)
+        node['class_mapping_file'] = osp.join(root, 'meta', 'imagenet127.txt')
 
 
 @contextmanager

@@ -61,7 +61,7 @@ class LatestTrainingStateHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         n = slim_checkpoint(previous, training_only_keys(model))
         if n:
-            print_log(f'{previous}: dropped {n} training-only buffers (kept in {latest})', 'current')
+            print_log(f'{previous}: dropped {n} training-only buffers', logger='current')
 
     def before_train(self, runner) -> None:
         # a resumed run: its resume checkpoint is the previous one of the next save

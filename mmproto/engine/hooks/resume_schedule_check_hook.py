@@ -67,8 +67,8 @@ def schedule_differences(runner, checkpoint: dict) -> List[str]:
 @HOOKS.register_module()
 class ResumeScheduleCheckHook(Hook):
     """On ``resume``, refuse a checkpoint without training state (published, or slimmed by
-    ``LatestTrainingStateHook``) and warn (once, on rank 0) if ``max_epochs`` / ``max_iters`` or a param
-    scheduler's ``begin`` / ``end`` differ between the config and the checkpoint.
+    ``LatestTrainingStateHook``) and warn (once, on rank 0) if ``max_epochs`` / ``max_iters``
+    or a param scheduler's ``begin`` / ``end`` differ between the config and the checkpoint.
 
     ``tools/train.py`` adds it to every resumed run. The resumed schedulers keep the
     checkpoint's values (mmengine); to train with the config's schedule from a checkpoint's

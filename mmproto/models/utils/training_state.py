@@ -57,7 +57,8 @@ def drop_training_state(checkpoint: dict, keys: Iterable[str]) -> List[str]:
         del state[key]
     if dropped and isinstance(checkpoint.get('meta', None), dict):
         meta = checkpoint['meta']
-        meta['training_state_dropped'] = sorted(set(meta.get('training_state_dropped', [])) | set(dropped))
+        before = set(meta.get('training_state_dropped', []))
+        meta['training_state_dropped'] = sorted(before | set(dropped))
     return dropped
 
 
