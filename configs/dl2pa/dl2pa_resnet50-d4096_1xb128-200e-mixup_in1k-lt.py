@@ -1,4 +1,7 @@
-# DL2PA (ours) on ImageNet-LT: ResNet-50 -> Linear to d=4096 -> BN + l2, DR loss, Mixup 1.0
+# DL2PA (ours) on ImageNet-LT, d = 4096 as the official code builds it: ResNet-50 with layer4
+# widened to 1024 planes (pooled feature 1024 x 4 = 4096-d, no projection) -> BN + l2, DR loss,
+# Mixup 1.0. The projection variant (ResNet-50 2048-d -> Linear to 4096) is
+# dl2pa_resnet50-d4096-linear_1xb128-200e-mixup_in1k-lt.py.
 _base_ = [
     'mmpretrain::_base_/models/resnet50.py',
     './_base_/datasets/imagenet_lt_bs128.py',
@@ -7,14 +10,7 @@ _base_ = [
 ]
 
 model = dict(
-    neck=dict(
-        _delete_=True,
-        type='LinearNeck',
-        in_channels=2048,
-        out_channels=4096,
-        gap_dim=2,
-        norm_cfg=None,
-    ),
+    backbone=dict(type='ResNetWideLastStage', last_stage_planes=1024),
     head=dict(
         _delete_=True,
         type='HypersphericalHead',

@@ -1,4 +1,4 @@
 # DL2PA (ours) on ImageNet-LT: ResNet-50 -> Linear to d=512 -> BN + l2, DR loss, Mixup 1.0
-_base_ = ['./dl2pa_resnet50-d4096_1xb128-200e-mixup_in1k-lt.py']
+_base_ = ['./dl2pa_resnet50-d4096-linear_1xb128-200e-mixup_in1k-lt.py']
 
 model = dict(neck=dict(out_channels=512), head=dict(in_channels=512))

@@ -1,4 +1,5 @@
-# ETF baseline on ImageNet-LT: ResNet-50 -> Linear to d=4096 -> BN + l2, DR loss, Mixup 1.0
+# ETF baseline on ImageNet-LT: ResNet-50 with layer4 widened to 4096-d (official code) -> BN + l2,
+# DR loss, Mixup 1.0
 # (the DL2PA config with fixed ETF prototypes and the identity label assignment)
 _base_ = ['./dl2pa_resnet50-d4096_1xb128-200e-mixup_in1k-lt.py']
 

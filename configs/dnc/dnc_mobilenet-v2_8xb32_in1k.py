@@ -15,4 +15,5 @@ model = dict(
         memory_size=1000 * 256,  # 1000 batches x global batch 256
     )
 )
-custom_hooks = [dict(type='SubCentroidUpdateHook')]
+# the feature memory serves exact resume only: the latest checkpoint alone keeps it
+custom_hooks = [dict(type='SubCentroidUpdateHook'), dict(type='LatestTrainingStateHook')]

@@ -20,4 +20,5 @@ model = dict(
         topk=(1,),
     )
 )
-custom_hooks = [dict(type='SubCentroidUpdateHook')]
+# the feature memory serves exact resume only: the latest checkpoint alone keeps it
+custom_hooks = [dict(type='SubCentroidUpdateHook'), dict(type='LatestTrainingStateHook')]

@@ -14,4 +14,5 @@ model = dict(
         memory_size=100 * 128,  # 100 batches x global batch 128 (§4.1)
     )
 )
-custom_hooks = [dict(type='SubCentroidUpdateHook')]
+# the feature memory serves exact resume only: the latest checkpoint alone keeps it
+custom_hooks = [dict(type='SubCentroidUpdateHook'), dict(type='LatestTrainingStateHook')]

@@ -4,5 +4,6 @@ _base_ = ['./dnc_resnet50_8xb32_in1k.py']
 
 custom_hooks = [
     dict(type='SubCentroidUpdateHook'),
+    dict(type='LatestTrainingStateHook'),
     dict(type='SubCentroidAnchorHook', anchor_epoch=90),
 ]

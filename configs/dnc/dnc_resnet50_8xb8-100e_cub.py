@@ -18,4 +18,5 @@ model = dict(
         memory_size=90 * 64,
     ),
 )
-custom_hooks = [dict(type='SubCentroidUpdateHook')]
+# the feature memory serves exact resume only: the latest checkpoint alone keeps it
+custom_hooks = [dict(type='SubCentroidUpdateHook'), dict(type='LatestTrainingStateHook')]

@@ -16,4 +16,5 @@ model = dict(
     ),
     train_cfg=None,  # no Mixup / CutMix
 )
-custom_hooks = [dict(type='SubCentroidUpdateHook')]
+# the feature memory serves exact resume only: the latest checkpoint alone keeps it
+custom_hooks = [dict(type='SubCentroidUpdateHook'), dict(type='LatestTrainingStateHook')]

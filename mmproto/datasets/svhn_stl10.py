@@ -53,7 +53,7 @@ class SVHN(_ArrayDataset):
 @DATASETS.register_module()
 class STL10(_ArrayDataset):
     """STL-10 binaries ``stl10_binary/{train,test}_{X,y}.bin`` (96x96, column-major, labels
-    1..10 mapped to 0..9). Resize in the pipeline (DL2PA trains ResNet-32 on 32x32)."""
+    1..10 mapped to 0..9). DL2PA's official STL-10-LT trains ResNet-32 at the native 96x96."""
 
     SPLITS = ('train', 'test')
     METAINFO = {

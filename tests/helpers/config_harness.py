@@ -543,6 +543,25 @@ def train_two_iterations(runner) -> int:
     return runner.iter
 
 
+def forward_one_batch(runner) -> float:
+    """One forward in ``'loss'`` mode (a training forward: batch augments included, graph
+    built, no backward or update) of the built model on the first training batch; returns
+    the total loss. A config that
+    shares another's run signature is not trained, but every number its shapes depend on
+    (``in_channels``, ``num_classes``, ``K``, ``d``...) still meets real tensors here."""
+    model = runner.model
+    model.train()
+    for module in model.modules():  # no step follows: nothing to update (hooks are in the
+        if hasattr(module, 'attach_subcentroid_updater'):  # signature, checked by its run)
+            module.attach_subcentroid_updater()
+    batch = next(iter(runner.train_loop.dataloader))
+    with torch.enable_grad():  # heads cache their training state only in a training forward
+        data = model.data_preprocessor(batch, True)
+        losses = model(**data, mode='loss')
+    _, log_vars = model.parse_losses(losses)
+    return float(log_vars['loss'])
+
+
 def close_runner(runner) -> None:
     """Release the log file handles a Runner keeps open."""
     for handler in list(runner.logger.handlers):

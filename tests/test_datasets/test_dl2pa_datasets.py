@@ -6,7 +6,7 @@ from helpers import make_cls_folder
 from mmpretrain.registry import DATASETS
 
 import mmproto  # noqa: F401
-from mmproto.datasets.long_tail import long_tail_counts, long_tail_indices
+from mmproto.datasets.long_tail import LongTailDataset, long_tail_counts, long_tail_indices
 
 
 def test_long_tail_profile_counts():
@@ -103,3 +103,47 @@ def test_imagenet_lt_annotation_file(tmp_path):
     ds = DATASETS.build(dict(type='ImageNetLT', data_root=str(tmp_path), split='train'))
     assert len(ds) == 2 and ds.get_data_info(1)['gt_label'] == 1
     assert len(ds.metainfo['classes']) == 1000
+
+
+def test_long_tail_official_svhn_profile_on_the_published_counts():
+    """SVHN-LT as the official code: img_max = len(split) / 10, classes with fewer images keep
+    all they have (digit 0), train and extra long-tailed on their own."""
+    from helpers.standins import SVHN_COUNTS
+
+    for counts in SVHN_COUNTS.values():
+        labels = np.repeat(np.arange(10), counts)
+        img_max = labels.size / 10
+        expected = [min(n, int(img_max * 0.01 ** (c / 9))) for c, n in enumerate(counts)]
+        idx = long_tail_indices(labels, 10, 0.01, n_max='mean', clip=True)
+        assert np.bincount(labels[idx], minlength=10).tolist() == expected
+        with pytest.raises(ValueError, match='clip=True'):
+            long_tail_indices(labels, 10, 0.01, n_max='mean')
+    # the default head-class size (the largest class) cannot build on SVHN
+    labels = np.repeat(np.arange(10), SVHN_COUNTS['train'])
+    with pytest.raises(ValueError, match='class 0 has 4948'):
+        long_tail_indices(labels, 10, 0.01)
+
+
+def test_long_tail_dataset_of_parts_joins_separate_profiles():
+    from mmpretrain.datasets import BaseDataset
+
+    class Labels(BaseDataset):
+        def __init__(self, labels):
+            self._labels = labels
+            super().__init__(ann_file='', lazy_init=True)
+
+        def load_data_list(self):
+            return [dict(gt_label=int(y), img=None) for y in self._labels]
+
+    a = np.repeat(np.arange(3), [10, 20, 30])
+    b = np.repeat(np.arange(3), [40, 40, 40])
+    ds = LongTailDataset([Labels(a), Labels(b)], 0.25, n_max='mean', clip=True)
+    # a: img_max 20 -> [20, 10, 5] clipped to [10, 10, 5]; b: img_max 40 -> [40, 20, 10]
+    assert len(ds) == 25 + 70
+    assert ds.class_counts() == [50, 30, 15]
+    assert [ds.get_cat_ids(i)[0] for i in (0, 24, 25, 94)] == [0, 2, 0, 2]
+    assert ds.get_data_info(-1)['gt_label'] == 2
+    with pytest.raises(IndexError):
+        ds.get_cat_ids(95)
+    with pytest.raises(ValueError, match='n_max'):
+        LongTailDataset([Labels(a)], 0.25, n_max='median')

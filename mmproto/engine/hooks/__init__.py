@@ -1,4 +1,5 @@
 from .label_prototype_assignment_hook import LabelPrototypeAssignmentHook
+from .latest_training_state_hook import LatestTrainingStateHook, slim_checkpoint
 from .multi_center_stats_hook import MultiCenterStatsHook, multicenter_stats
 from .nca_memory_hook import NCAMemoryHook
 from .prototype_precompute_hook import PrototypePrecomputeHook
@@ -10,6 +11,8 @@ from .subcentroids_by_frequency_hook import SubCentroidsByFrequencyHook
 __all__ = [
     'LabelPrototypeAssignmentHook',
     'PrototypePrecomputeHook',
+    'LatestTrainingStateHook',
+    'slim_checkpoint',
     'MultiCenterStatsHook',
     'multicenter_stats',
     'NCAMemoryHook',

@@ -16,6 +16,8 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.registry import HOOKS
 
+from mmproto.models.utils.training_state import check_resumable
+
 SCHEDULE_KEYS = ('begin', 'end')
 
 
@@ -64,8 +66,9 @@ def schedule_differences(runner, checkpoint: dict) -> List[str]:
 
 @HOOKS.register_module()
 class ResumeScheduleCheckHook(Hook):
-    """On ``resume``, warn (once, on rank 0) if ``max_epochs`` / ``max_iters`` or a param
-    scheduler's ``begin`` / ``end`` differ between the config and the checkpoint.
+    """On ``resume``, refuse a checkpoint without training state (published, or slimmed by
+    ``LatestTrainingStateHook``) and warn (once, on rank 0) if ``max_epochs`` / ``max_iters``
+    or a param scheduler's ``begin`` / ``end`` differ between the config and the checkpoint.
 
     ``tools/train.py`` adds it to every resumed run. The resumed schedulers keep the
     checkpoint's values (mmengine); to train with the config's schedule from a checkpoint's
@@ -77,6 +80,7 @@ class ResumeScheduleCheckHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if not getattr(runner, '_resume', False):
             return  # load_from only: the config's schedule applies in full
+        check_resumable(runner, checkpoint)  # a published / slimmed file cannot resume exactly
         diffs = schedule_differences(runner, checkpoint)
         if diffs:
             print_log(

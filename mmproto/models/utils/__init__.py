@@ -12,6 +12,12 @@ from .shape_check import (
 from .split_batch_augment import SplitBatchAugment
 from .subcentroid_bank import SubCentroidBank
 from .subcentroid_classifier import SubCentroidClassifier
+from .training_state import (
+    TrainingOnlyStateMixin,
+    check_resumable,
+    drop_training_state,
+    training_only_keys,
+)
 
 __all__ = [
     'ClassMeanEMA',
@@ -26,6 +32,10 @@ __all__ = [
     'SubCentroidBank',
     'SubCentroidClassifier',
     'PostStepUpdateMixin',
+    'TrainingOnlyStateMixin',
+    'check_resumable',
+    'drop_training_state',
+    'training_only_keys',
     'all_gather_varlen',
     'all_reduce_sum',
     'broadcast_',

@@ -8,6 +8,8 @@ import torch.nn.functional as F
 from mmengine import dist
 from torch import Tensor
 
+from .training_state import TrainingOnlyStateMixin
+
 
 def class_scatter_mean(
     x: Tensor, labels: Tensor, num_classes: int, mode: str = 'mean'
@@ -35,7 +37,7 @@ def class_scatter_mean(
     return sums, counts
 
 
-class ClassMeanEMA(nn.Module):
+class ClassMeanEMA(TrainingOnlyStateMixin, nn.Module):
     """Momentum-averaged, l2-normalised class means ``z̄`` (Eq. 8, DL2PA).
 
     Every call to :meth:`update` takes the l2-normalised features of the batch, forms each
@@ -52,6 +54,8 @@ class ClassMeanEMA(nn.Module):
 
     Buffers (persistent, full shape): ``means`` ``(C, d)``, ``initialized`` ``(C,)`` bool.
     """
+
+    TRAINING_ONLY = ('means', 'initialized')  # read by the assignment step, not by inference
 
     def __init__(self, num_classes: int, dim: int, momentum: float = 0.9, mode: str = 'mean'):
         super().__init__()

@@ -10,9 +10,10 @@ from torch import Tensor, nn
 from mmproto.ops import step_generator
 
 from .dist import all_gather_varlen
+from .training_state import TrainingOnlyStateMixin
 
 
-class PixelSegmentQueues(nn.Module):
+class PixelSegmentQueues(TrainingOnlyStateMixin, nn.Module):
     """Two FIFO queues of ``memory_size`` unit embeddings per class (ContrastiveSeg memory).
 
     After every training iteration, for every (image, class) of the global batch: the
@@ -32,6 +33,9 @@ class PixelSegmentQueues(nn.Module):
         pixel_update_freq: pixels per (image, class) pushed into the pixel queue (code: 10).
         seed: seed of the initial queues and of the pixel picks.
     """
+
+    # the contrast set of the training loss only
+    TRAINING_ONLY = ('segment_queue', 'segment_ptr', 'pixel_queue', 'pixel_ptr', 'num_updates')
 
     def __init__(
         self,

@@ -6,6 +6,8 @@ from typing import Optional, Tuple, Union
 import torch
 from torch import Tensor, nn
 
+from .training_state import TrainingOnlyStateMixin
+
 
 def resolve_dtype(dtype: Union[str, torch.dtype]) -> torch.dtype:
     """``'float16'`` / ``'fp16'`` / ``torch.float16`` ... -> ``torch.dtype`` (floating only)."""
@@ -20,7 +22,7 @@ def resolve_dtype(dtype: Union[str, torch.dtype]) -> torch.dtype:
 MEMORY_MODES = ('fifo', 'flush')
 
 
-class FeatureMemory(nn.Module):
+class FeatureMemory(TrainingOnlyStateMixin, nn.Module):
     """Memory of ``size`` samples (features, labels, correct flags) in one of two modes.
 
     * ``'fifo'`` (DNC paper §3): a first-in-first-out queue; the clustering runs on it every
@@ -37,12 +39,17 @@ class FeatureMemory(nn.Module):
     "correctly classified" flag of Alg. 1 (DNC) computed when the sample was pushed (its
     logits are not recomputed later).
 
+    The whole memory is training-only state (:mod:`.training_state`): inference does not read
+    it, a published checkpoint drops it.
+
     Args:
         size: number of samples (e.g. memory batches x global batch size); > 0.
         dim: feature dimension D.
         dtype: storage dtype of the features (e.g. ``'float16'`` halves the memory).
         mode: ``'fifo'`` (paper) | ``'flush'`` (released code).
     """
+
+    TRAINING_ONLY = ('features', 'labels', 'correct', 'ptr')
 
     def __init__(
         self,
