@@ -2,8 +2,9 @@
 backbone checkpoint, for the ``configs/dnc_seg`` fine-tuning configs (DNC §3 "Transferability",
 §4.2: the backbone of every segmentation model starts from a Table 2 ImageNet checkpoint).
 
-Supported backbones: mmpretrain ``ResNet`` / ``ResNetV1c`` / ``ResNetV1d`` and
-``SwinTransformer``; their parameter names equal mmseg's (same structure, verified against the
+Supported backbones: mmpretrain ``ResNet`` / ``ResNetV1c`` / ``ResNetV1d`` (depth, input,
+stem and base widths inferred: e.g. the greyscale 16-channel ResNet-18 of the Fashion-MNIST
+configs) and ``SwinTransformer``; their parameter names equal mmseg's (same structure, verified against the
 mmseg modules). The DNC head (sub-centroids, its bookkeeping buffers and the LN_D / LN_C norms) or
 the parametric ``fc`` is dropped — it is the only thing dropped. The result holds
 ``backbone.*`` keys and ``meta.backbone`` (the inferred architecture); configs load it with
@@ -113,7 +114,17 @@ def _infer_resnet(sd: Dict[str, torch.Tensor]) -> dict:
     deep_stem = 'stem.0.conv.weight' in sd
     avg_down = 'layer1.0.downsample.2.weight' in sd  # AvgPool, conv, norm
     arch_type = 'ResNet' if not deep_stem else ('ResNetV1d' if avg_down else 'ResNetV1c')
-    return dict(type=arch_type, depth=depth)
+    arch = dict(type=arch_type, depth=depth)
+    # widths: stem conv [stem (deep stem: stem / 2), in, k, k], first block conv [base, stem, ...]
+    first = sd['stem.0.conv.weight'] if deep_stem else sd['conv1.weight']
+    widths = dict(
+        in_channels=first.shape[1],
+        stem_channels=first.shape[0] * (2 if deep_stem else 1),
+        base_channels=sd['layer1.0.conv1.weight'].shape[0],
+    )
+    defaults = dict(in_channels=3, stem_channels=64, base_channels=64)
+    arch.update({k: int(v) for k, v in widths.items() if v != defaults[k]})  # e.g. greyscale
+    return arch
 
 
 def _infer_swin(sd: Dict[str, torch.Tensor]) -> dict:

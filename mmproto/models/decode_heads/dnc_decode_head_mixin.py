@@ -128,6 +128,19 @@ class DNCDecodeHeadMixin(ShapeCheckMixin):
         # view would make every op on the (much larger) upsampled map copy it first
         return logits.view(b, h, w, -1).permute(0, 3, 1, 2).contiguous()
 
+    @torch.no_grad()
+    def subcentroid_choice(self, inputs: Tuple[Tensor]) -> Tuple[Tensor, Tensor]:
+        """Eq. 4 (DNC) per feature pixel: the predicted class ``c* = argmax_c max_k <x, p^c_k>``
+        and the sub-centroid ``k*`` of ``c*`` that decided it, both ``[B, H, W]`` long at the
+        feature map's resolution (the explanation pictures of the decision)."""
+        feat = self._forward_feature(inputs)
+        b, d, h, w = feat.shape
+        x = self.classifier.embed(feat.permute(0, 2, 3, 1).reshape(b * h * w, d))
+        sims = self.classifier.bank.similarity(x)  # [N, C, K]
+        classes = self.classifier.scale(sims.amax(dim=-1)).argmax(dim=1)
+        k = sims[torch.arange(sims.shape[0], device=sims.device), classes].argmax(dim=-1)
+        return classes.view(b, h, w), k.view(b, h, w)
+
     # ------------------------------------------------------------------ training
     def pixel_labels(self, batch_data_samples: Sequence, size: Tuple[int, int]) -> Tensor:
         """Ground truth nearest-resized to the feature map ``size``, flattened like the pixels
