@@ -5,8 +5,9 @@ backbone, and a backbone pretrained with DNC transfers better than one pretraine
 linear head. The chain as a user runs it: the small greyscale ResNet-18 (16 base channels) of
 ``configs/dnc/*resnet18-w16*`` is pretrained on Fashion-MNIST with the linear head and with
 DNC (group ``pretrain``); each checkpoint goes through ``tools/model_converters/dnc2mmseg.py``
-into the FCN / DNC-FCN of ``configs/dnc_seg/*_fashion-mnist-scenes-64x64.py``, fine-tuned on the
-Fashion-MNIST scenes, as is the same segmentor from scratch (groups ``scratch``,
+into the FCN / DNC-FCN of ``configs/dnc_seg/*_{lin,dnc}-r18-w16-d8_*_fashion-mnist-scenes-64x64.py``
+(the checkpoint path replaced by the converted file), fine-tuned on the Fashion-MNIST scenes, as
+is the same segmentor from scratch (``*_r18-w16-d8_*``) (groups ``scratch``,
 ``linear-pretrained``, ``DNC-pretrained``; arms ``fcn`` and ``dnc-fcn``). The scenes are composed
 into the study's work dir by ``tools/dataset_converters/prepare_fashion_mnist_scenes.py`` from
 the Fashion-MNIST idx files (``--data-root``, default ``data/fashion_mnist``). After the runs,
@@ -27,11 +28,14 @@ PRETRAIN = {
     'linear': 'configs/dnc/resnet18-w16_1xb128_fashion-mnist.py',
     'dnc': 'configs/dnc/dnc_resnet18-w16_1xb128_fashion-mnist.py',
 }
-SEG = {
-    'fcn': 'configs/dnc_seg/fcn_r18-w16-d8_1xb8-2k_fashion-mnist-scenes-64x64.py',
-    'dnc-fcn': 'configs/dnc_seg/dnc-fcn_r18-w16-d8_1xb8-2k_fashion-mnist-scenes-64x64.py',
+SEG_CONFIG = 'configs/dnc_seg/{head}_{init}r18-w16-d8_1xb8-2k_fashion-mnist-scenes-64x64.py'
+HEADS = ('fcn', 'dnc-fcn')
+# group -> (config infix, the pretraining run it starts from)
+INITS = {
+    'scratch': ('', None),
+    'linear-pretrained': ('lin-', 'pretrain/linear'),
+    'DNC-pretrained': ('dnc-', 'pretrain/dnc'),
 }
-INITS = {'scratch': None, 'linear-pretrained': 'pretrain/linear', 'DNC-pretrained': 'pretrain/dnc'}
 PRETRAIN_EPOCHS = 1  # 469 iterations of batch 128
 SEG_ITERS = 1000
 SCENES = dict(num_train=2000, num_val=200, seed=0)
@@ -78,6 +82,8 @@ def prepare_segmentation(run: Run, cfg, context: Dict) -> None:
     """Scenes as the data of ``run``; a pretrained arm's backbone from its pretraining run of
     the same seed, converted by ``dnc2mmseg.py`` into the run's directory."""
     root = scenes_root(run.work_dir, context['data_root'], context['smoke'])
+    if cfg.get('visualizer'):  # mmseg names its visualizer: one instance per run, not shared
+        cfg.visualizer.pop('name', None)  # by the runs of one process (--smoke)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if cfg.get(key):
             cfg[key]['dataset']['data_root'] = root
@@ -116,10 +122,11 @@ def _arms():
         yield Arm(
             name, config, _pretrain_schedule(PRETRAIN_EPOCHS), 'pretrain', _pretrain_schedule(1)
         )
-    for group, need in INITS.items():
-        for name, config in SEG.items():
+    for group, (infix, need) in INITS.items():
+        for head in HEADS:
+            config = SEG_CONFIG.format(head=head, init=infix)
             yield Arm(
-                name, config, _seg_schedule(SEG_ITERS), group, _seg_schedule(SMOKE_ITERS),
+                head, config, _seg_schedule(SEG_ITERS), group, _seg_schedule(SMOKE_ITERS),
                 needs=(need,) if need else (), prepare=prepare_segmentation,
             )  # fmt: skip
 
@@ -136,7 +143,7 @@ def pictures_and_claims(study: Study, runs, work_dir: str, summaries) -> List[st
     (DNC-pretrained vs linear-pretrained backbone, for each head)."""
     lines = ['## DNC-pretrained vs linear-pretrained backbone (mIoU)', '']
     lines += ['| head | Δ (DNC-pre − linear-pre) | 2 std | verdict |', '|---|---|---|---|']
-    for head in SEG:
+    for head in HEADS:
         a = summaries[('DNC-pretrained', head, 'mIoU')]
         b = summaries[('linear-pretrained', head, 'mIoU')]
         delta, threshold, verdict = compare(a, b)
@@ -145,7 +152,7 @@ def pictures_and_claims(study: Study, runs, work_dir: str, summaries) -> List[st
     seed = min(r.seed for r in runs) if runs else 0
     by_key = {(r.arm.group, r.arm.name, r.seed): r for r in runs}
     for group in INITS:
-        pair = [by_key.get((group, head, seed)) for head in SEG]
+        pair = [by_key.get((group, head, seed)) for head in HEADS]
         if not all(r is not None and (r.status() or {}).get('rc') == 0 for r in pair):
             continue
         ckpts, configs = [], []

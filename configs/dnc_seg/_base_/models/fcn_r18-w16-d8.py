@@ -21,7 +21,6 @@ model = dict(
         stem_channels=16,
         base_channels=16,
         norm_cfg=norm_cfg,
-        init_cfg=None,
     ),
     decode_head=dict(in_channels=128, channels=64, num_classes=11, norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=64, channels=32, num_classes=11, norm_cfg=norm_cfg),
