@@ -308,8 +308,10 @@ def train_run(
         with open(osp.join(run.dir, 'log.txt'), 'a') as f:
             f.write(traceback.format_exc())
         config = None
-    rc = 1 if config is None else (_train_in_process if in_process else _train_subprocess)(
-        config, run
+    rc = (
+        1
+        if config is None
+        else (_train_in_process if in_process else _train_subprocess)(config, run)
     )
     status = dict(
         arm=run.arm.name, group=run.arm.group, seed=run.seed, rc=rc, seconds=time.time() - start

@@ -50,6 +50,7 @@ def parse_args(argv: Optional[Sequence[str]] = None):
         '--subcentroids', action='store_true', help='add the sub-centroid choice map panel'
     )
     p.add_argument('--grid', help='also write all rows stacked into this PNG')
+    p.add_argument('--scale', type=int, default=1, help='enlarge the panels N times (small images)')
     return p.parse_args(argv)
 
 
@@ -166,6 +167,11 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
             inference_model(m, info['img_path']).pred_sem_seg.data[0].cpu().numpy()
             for m in (param, dnc)
         ]
+        if args.scale > 1:  # nearest: every label pixel stays one block
+            image, gt, *preds = (
+                np.kron(a, np.ones((args.scale, args.scale) + (1,) * (a.ndim - 2), dtype=a.dtype))
+                for a in (image, gt, *preds)
+            )
         panels = draw_panels(visualizer, image, gt, preds, args.with_labels)
         if args.subcentroids:
             panels.append(subcentroid_panel(dnc, info['img_path'], image, args.alpha))

@@ -4,9 +4,9 @@ backbone checkpoint, for the ``configs/dnc_seg`` fine-tuning configs (DNC §3 "T
 
 Supported backbones: mmpretrain ``ResNet`` / ``ResNetV1c`` / ``ResNetV1d`` (depth, input,
 stem and base widths inferred: e.g. the greyscale 16-channel ResNet-18 of the Fashion-MNIST
-configs) and ``SwinTransformer``; their parameter names equal mmseg's (same structure, verified against the
-mmseg modules). The DNC head (sub-centroids, its bookkeeping buffers and the LN_D / LN_C norms) or
-the parametric ``fc`` is dropped — it is the only thing dropped. The result holds
+configs) and ``SwinTransformer``; their parameter names equal mmseg's (same structure, verified
+against the mmseg modules, except the deep stem's, renamed). The DNC head (sub-centroids, its bookkeeping buffers and the LN_D /
+LN_C norms) or the parametric ``fc`` is dropped — it is the only thing dropped. The result holds
 ``backbone.*`` keys and ``meta.backbone`` (the inferred architecture); configs load it with
 ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
 
@@ -144,6 +144,19 @@ def _infer_swin(sd: Dict[str, torch.Tensor]) -> dict:
     )
 
 
+def to_mmseg_names(backbone: Dict[str, torch.Tensor]) -> 'OrderedDict[str, torch.Tensor]':
+    """mmpretrain's deep stem (ResNetV1c / V1d: ``stem.{i}.conv`` / ``stem.{i}.bn``, three
+    ConvModules) under mmseg's names (one Sequential of conv, norm, ReLU x 3:
+    ``stem.{3i}`` / ``stem.{3i+1}``); every other key is the same in both."""
+    out = OrderedDict()
+    for k, v in backbone.items():
+        m = re.fullmatch(r'stem\.(\d+)\.(conv|bn)\.(.+)', k)
+        if m:
+            k = f'stem.{3 * int(m.group(1)) + (m.group(2) == "bn")}.{m.group(3)}'
+        out[k] = v
+    return out
+
+
 def split_checkpoint(
     state: Dict[str, torch.Tensor],
 ) -> Tuple['OrderedDict[str, torch.Tensor]', List[Tuple[str, str, tuple]]]:
@@ -234,6 +247,7 @@ def convert(
     state = load_state_dict_from(src)
     backbone, dropped = split_checkpoint(state)
     arch = infer_backbone(backbone)
+    backbone = to_mmseg_names(backbone)
     target_cfg = backbone_cfg_from_config(config) if config else arch
     fresh = verify_against(backbone, target_cfg)
     report = dict(backbone=arch, loaded=list(backbone), dropped=dropped, fresh=fresh)

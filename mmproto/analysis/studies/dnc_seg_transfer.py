@@ -1,4 +1,4 @@
-"""``dnc-seg-transfer``: DNC head and DNC-pretrained backbone in segmentation (DNC Table 3 analogue).
+"""``dnc-seg-transfer``: DNC head and DNC-pretrained backbone in segmentation (DNC Table 3).
 
 DNC's claims (§4.2, Tables 3, 9, 12): a DNC decode head beats the parametric one on the same
 backbone, and a backbone pretrained with DNC transfers better than one pretrained with the
@@ -167,7 +167,7 @@ def pictures_and_claims(study: Study, runs, work_dir: str, summaries) -> List[st
                 'analysis_tools/dnc_seg_qualitative.py',
                 [configs[0], ckpts[0], configs[1], ckpts[1], '--out-dir',
                  osp.join(work_dir, 'pictures', group), '--num', '6', '--subcentroids',
-                 '--grid', grid],
+                 '--scale', '3', '--grid', grid],
                 osp.join(work_dir, 'pictures', f'{group}.log'),
             )  # fmt: skip
         except RuntimeError as err:
