@@ -36,8 +36,8 @@ INITS = {
     'linear-pretrained': ('lin-', 'pretrain/linear'),
     'DNC-pretrained': ('dnc-', 'pretrain/dnc'),
 }
-PRETRAIN_EPOCHS = 1  # 469 iterations of batch 128
-SEG_ITERS = 1000
+PRETRAIN_EPOCHS = 3  # the pretraining configs' schedule: 3 x 469 iterations of batch 128
+SEG_ITERS = 2000  # the segmentation configs' schedule (batch 8), validated every 500
 SCENES = dict(num_train=2000, num_val=200, seed=0)
 SMOKE_SCENES = dict(num_train=16, num_val=8, seed=0)
 SMOKE_ITERS = 4
@@ -118,15 +118,14 @@ def _seg_schedule(iters: int) -> Dict:
 
 
 def _arms():
+    # full runs: the configs' own schedules; --smoke: 1 epoch / 4 iterations
     for name, config in PRETRAIN.items():
-        yield Arm(
-            name, config, _pretrain_schedule(PRETRAIN_EPOCHS), 'pretrain', _pretrain_schedule(1)
-        )
+        yield Arm(name, config, {}, 'pretrain', _pretrain_schedule(1))
     for group, (infix, need) in INITS.items():
         for head in HEADS:
             config = SEG_CONFIG.format(head=head, init=infix)
             yield Arm(
-                head, config, _seg_schedule(SEG_ITERS), group, _seg_schedule(SMOKE_ITERS),
+                head, config, {}, group, _seg_schedule(SMOKE_ITERS),
                 needs=(need,) if need else (), prepare=prepare_segmentation,
             )  # fmt: skip
 
