@@ -5,8 +5,9 @@ backbone checkpoint, for the ``configs/dnc_seg`` fine-tuning configs (DNC §3 "T
 Supported backbones: mmpretrain ``ResNet`` / ``ResNetV1c`` / ``ResNetV1d`` (depth, input,
 stem and base widths inferred: e.g. the greyscale 16-channel ResNet-18 of the Fashion-MNIST
 configs) and ``SwinTransformer``; their parameter names equal mmseg's (same structure, verified
-against the mmseg modules, except the deep stem's, renamed). The DNC head (sub-centroids, its bookkeeping buffers and the LN_D /
-LN_C norms) or the parametric ``fc`` is dropped — it is the only thing dropped. The result holds
+against the mmseg modules) except the deep stem's, which are renamed. The DNC head (sub-centroids,
+its bookkeeping buffers and the LN_D / LN_C norms) or the parametric ``fc`` is dropped — it is
+the only thing dropped. The result holds
 ``backbone.*`` keys and ``meta.backbone`` (the inferred architecture); configs load it with
 ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
 
