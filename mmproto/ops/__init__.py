@@ -5,6 +5,7 @@ from .class_frequency import subcentroids_from_class_counts
 from .classwise_cluster_statistics import classwise_cluster_statistics
 from .kmeans import classwise_spherical_kmeans
 from .knn import knn_class_scores
+from .label_resize import LABEL_DOWNSAMPLE_MODES, downsample_labels
 from .nca import memory_momentum_update, nca_loss
 from .ncm import decay_mean_update, ncm_logits
 from .nearest_samples import init_nearest_samples, merge_nearest_samples, update_nearest_samples
@@ -26,6 +27,8 @@ from .subcentroid_usage import subcentroid_usage
 from .uniformity import gaussian_potential, uniformity_loss
 
 __all__ = [
+    'LABEL_DOWNSAMPLE_MODES',
+    'downsample_labels',
     'assign_from_transport',
     'assignment_scores',
     'check_labels',

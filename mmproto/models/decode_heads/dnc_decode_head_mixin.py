@@ -4,11 +4,11 @@ import copy
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
 from mmproto.models.utils import ShapeCheckMixin, SubCentroidClassifier
+from mmproto.ops import LABEL_DOWNSAMPLE_MODES, downsample_labels
 
 
 def _without_conv_seg_override(init_cfg):
@@ -59,6 +59,11 @@ class DNCDecodeHeadMixin(ShapeCheckMixin):
         temperature: divisor of the cosines for ``logit_norm='temperature'`` (0.1).
         subcentroid_init: ``'random'`` | ``'samples'`` (``SubCentroidBank.init``).
         sync: ``'reduce'`` (segmentation default) | ``'gather'``.
+        label_downsample: how the ground truth reaches the feature map for the clustering and
+            update: ``'nearest'`` (ProtoSeg / DNC code: one source pixel per cell, the top-left
+            one at an integer stride) | ``'majority'`` (the most frequent label the cell
+            covers); see :func:`mmproto.ops.downsample_labels`. The loss is unaffected (mmseg's,
+            on the logits resized to the label).
         loss_ppc: ProtoSeg pixel-prototype contrast (``PixelPrototypeContrastLoss``), weight 0
             by default (skipped entirely).
         loss_ppd: ProtoSeg pixel-prototype distance (``PixelPrototypeDistanceLoss``), weight 0.
@@ -79,6 +84,7 @@ class DNCDecodeHeadMixin(ShapeCheckMixin):
         temperature: float = 0.1,
         subcentroid_init: str = 'random',
         sync: str = 'reduce',
+        label_downsample: str = 'nearest',
         loss_ppc: Optional[dict] = dict(type='PixelPrototypeContrastLoss', loss_weight=0.0),
         loss_ppd: Optional[dict] = dict(type='PixelPrototypeDistanceLoss', loss_weight=0.0),
         init_cfg=None,
@@ -91,6 +97,12 @@ class DNCDecodeHeadMixin(ShapeCheckMixin):
                 f'classes); got out_channels={self.out_channels}, num_classes='
                 f'{self.num_classes} (binary sigmoid mode is not supported)'
             )
+        if label_downsample not in LABEL_DOWNSAMPLE_MODES:
+            raise ValueError(
+                f'label_downsample must be one of {LABEL_DOWNSAMPLE_MODES}, got '
+                f'{label_downsample!r}'
+            )
+        self.label_downsample = label_downsample
         del self.conv_seg
         self.classifier = SubCentroidClassifier(
             num_classes=self.num_classes,
@@ -143,22 +155,23 @@ class DNCDecodeHeadMixin(ShapeCheckMixin):
 
     # ------------------------------------------------------------------ training
     def pixel_labels(self, batch_data_samples: Sequence, size: Tuple[int, int]) -> Tensor:
-        """Ground truth nearest-resized to the feature map ``size``, flattened like the pixels
-        of :meth:`cls_seg` (``[B*H*W]``); ``ignore_index`` becomes -1.
+        """Ground truth resized to the feature map ``size`` (``label_downsample``), flattened
+        like the pixels of :meth:`cls_seg` (``[B*H*W]``); ``ignore_index`` becomes -1.
 
         Raises:
             ValueError: a label that is neither ``ignore_index`` nor in ``[0, num_classes)``.
         """
-        gt = self._stack_batch_gt(batch_data_samples)  # [B, 1, H0, W0]
-        gt = F.interpolate(gt.float(), size=tuple(size), mode='nearest').long().view(-1)
-        valid = gt != self.ignore_index
-        bad = valid & ((gt < 0) | (gt >= self.num_classes))
+        gt = self._stack_batch_gt(batch_data_samples)[:, 0].long()  # [B, H0, W0]
+        bad = (gt != self.ignore_index) & ((gt < 0) | (gt >= self.num_classes))
         if bool(bad.any()):
             raise ValueError(
                 f'gt_sem_seg contains label {int(gt[bad][0])}, outside [0, num_classes='
                 f'{self.num_classes}) and not ignore_index={self.ignore_index}'
             )
-        return torch.where(valid, gt, torch.full_like(gt, -1))
+        gt = downsample_labels(
+            gt, size, self.num_classes, self.ignore_index, self.label_downsample
+        ).view(-1)
+        return torch.where(gt != self.ignore_index, gt, torch.full_like(gt, -1))
 
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: Sequence, train_cfg) -> dict:
         """mmseg losses of the nearest-sub-centroid logits; caches the pixel labels for the

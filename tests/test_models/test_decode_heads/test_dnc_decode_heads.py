@@ -114,6 +114,25 @@ def test_pixel_labels_nearest_resize_and_ignore():
     assert torch.equal(labels, torch.where(ref == 255, -1, ref))
 
 
+def test_pixel_labels_majority():
+    """``label_downsample='majority'``: each cell's most frequent label (an all-ignore cell
+    stays ignored), where nearest takes the top-left pixel."""
+    from mmproto.ops import downsample_labels
+
+    head = build_head('DNCFCNHead', label_downsample='majority')
+    gt = random_gt(2, 32, ignore=0.3)
+    gt[0, :4, :4] = 255
+    gt[1, 4:8, :4] = 1
+    gt[1, 4, 0] = 0  # the top-left pixel of cell (1, 0) differs from the other 15
+    labels = head.pixel_labels(samples(gt), (8, 8)).view(2, 8, 8)
+    ref = downsample_labels(gt, (8, 8), C, 255, 'majority')
+    assert torch.equal(labels, torch.where(ref == 255, -1, ref))
+    assert labels[0, 0, 0] == -1 and labels[1, 1, 0] == 1
+    assert build_head('DNCFCNHead').pixel_labels(samples(gt), (8, 8)).view(2, 8, 8)[1, 1, 0] == 0
+    with pytest.raises(ValueError, match='label_downsample'):
+        build_head('DNCFCNHead', label_downsample='bilinear')
+
+
 def test_bad_labels_and_config_errors():
     head = build_head('DNCFCNHead')
     gt = random_gt(1, 8)
