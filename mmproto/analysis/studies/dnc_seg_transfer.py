@@ -13,8 +13,9 @@ into the study's work dir by ``tools/dataset_converters/prepare_fashion_mnist_sc
 the Fashion-MNIST idx files (``--data-root``, default ``data/fashion_mnist``). One more arm,
 ``scratch/dnc-fcn-majority``, tests one hypothesis: DNC-FCN with ``label_downsample='majority'``.
 Expected wall time with ``--jobs 2`` on an idle 2-core CPU: about 35 min (27 runs; CPU time per
-iteration measured 0.072 s FCN, 0.075 s DNC-FCN, 0.045 / 0.063 s linear / DNC pretraining). After the runs,
-``tools/analysis_tools/dnc_seg_qualitative.py`` draws one picture grid per group (seed 0).
+iteration measured 0.072 s FCN, 0.075 s DNC-FCN, 0.045 / 0.063 s linear / DNC pretraining).
+After the runs, ``tools/analysis_tools/dnc_seg_qualitative.py`` draws one picture grid per group
+(seed 0).
 """
 
 import os
