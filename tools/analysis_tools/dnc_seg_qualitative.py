@@ -122,7 +122,8 @@ def subcentroid_panel(model, img_path: str, image: np.ndarray, alpha: float) -> 
     head = model.decode_head
     if not hasattr(head, 'subcentroid_choice'):
         raise ValueError(f'--subcentroids needs a DNC decode head, got {type(head).__name__}')
-    data = Compose(model.cfg.test_pipeline)(dict(img_path=img_path))
+    pipeline = [t for t in model.cfg.test_pipeline if t['type'] != 'LoadAnnotations']
+    data = Compose(pipeline)(dict(img_path=img_path))
     batch = model.data_preprocessor(pseudo_collate([data]), False)
     with torch.no_grad():
         _, k = head.subcentroid_choice(model.extract_feat(batch['inputs']))

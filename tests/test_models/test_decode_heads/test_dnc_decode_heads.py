@@ -114,6 +114,26 @@ def test_pixel_labels_nearest_resize_and_ignore():
     assert torch.equal(labels, torch.where(ref == 255, -1, ref))
 
 
+@pytest.mark.parametrize('name', list(HEADS))
+@pytest.mark.parametrize('logit_norm', ['temperature', 'layernorm'])
+def test_subcentroid_choice(name, logit_norm):
+    """Per feature pixel: the predicted class (argmax of the head's logits) and the sub-centroid
+    of that class nearest to the pixel's embedding (Eq. 4)."""
+    head = build_head(name, logit_norm=logit_norm).eval()
+    inputs = inputs_for(name)
+    with torch.no_grad():
+        logits = head.forward(inputs)
+        classes, k = head.subcentroid_choice(inputs)
+        feat = head._forward_feature(inputs)
+    b, _, h, w = logits.shape
+    assert classes.shape == k.shape == (b, h, w)
+    assert torch.equal(classes, logits.argmax(1))
+    x = head.classifier.embed(feat.permute(0, 2, 3, 1).reshape(-1, D))
+    sims = torch.einsum('nd,ckd->nck', x, head.classifier.prototypes)
+    ref = sims[torch.arange(x.shape[0]), classes.reshape(-1)].argmax(-1)
+    assert torch.equal(k.reshape(-1), ref) and k.max() < K
+
+
 def test_pixel_labels_majority():
     """``label_downsample='majority'``: each cell's most frequent label (an all-ignore cell
     stays ignored), where nearest takes the top-left pixel."""
