@@ -69,10 +69,12 @@ def test_layout_labels_and_splits(tool, tmp_path):
             values = set(np.unique(seg).tolist())
             assert values <= {0, 255} | classes and values & classes  # items are visible
             # an item's silhouette holds its own (resized) pixels: discs of 250 in train
-            # scenes, of 120 in val scenes
+            # scenes, of 120 in val scenes (the textured background stays below 250)
             level = TRAIN_LEVEL if split == 'train' else TEST_LEVEL
             inside = img[(seg != 0) & (seg != 255)]
-            assert (inside <= level).all() and (inside == level).mean() > 0.5
+            assert (inside == level).mean() > 0.5
+            if split == 'val':
+                assert not (inside == TRAIN_LEVEL).any()
             assert (seg == 0).mean() > 0.2  # background left
             assert img[seg == 0].std() > 3  # textured, not flat black
 

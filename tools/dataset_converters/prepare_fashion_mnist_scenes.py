@@ -2,9 +2,12 @@
 
 Each scene is a ``S x S`` greyscale image: a textured background (smooth random field, stripes
 and pixel noise, so that "background" is not "black") with 2-5 Fashion-MNIST items pasted at a
-random scale and position, later items occluding earlier ones. Its label map holds 0 for the
+random scale and position, later items occluding earlier ones. An item's silhouette is its
+support in the 28x28 image (pixels >= SUPPORT_LEVEL = 8, holes filled: dark items keep their
+whole shape, the faint halo of 1-7 stays out), resized with the item. Its label map holds 0 for the
 background, ``1 + class`` on each item's visible silhouette and 255 on the ambiguous pixels
-(the item's soft rim, where item and background blend). Train scenes use the 60k training
+(the item's soft rim, where the resized silhouette is below one half and item and background
+blend). Train scenes use the 60k training
 images only, val scenes the 10k test images only, each item at most once. mmseg's layout::
 
     OUT/img_dir/{train,val}/000000.png   greyscale scene (uint8)
@@ -31,8 +34,7 @@ from PIL import Image
 
 SPLITS = {'train': 'train', 'val': 't10k'}  # scene split -> Fashion-MNIST idx prefix
 IGNORE_INDEX = 255
-CORE_LEVEL = 40  # item pixels >= this (holes filled) are its silhouette
-RIM_LEVEL = 8  # item pixels in [RIM_LEVEL, CORE_LEVEL) outside the silhouette: ambiguous
+SUPPORT_LEVEL = 8  # 28x28 item pixels >= this (holes filled) are the item
 
 
 def read_idx(folder: str, name: str) -> np.ndarray:
@@ -66,14 +68,15 @@ def background(rng: np.random.Generator, size: int) -> np.ndarray:
     return np.clip(img + rng.normal(0, 8, (size, size)), 0, 255)
 
 
-def item_masks(item: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """``(silhouette, rim)`` of a resized item: pixels >= CORE_LEVEL with holes filled, and the
-    soft pixels >= RIM_LEVEL around it."""
+def item_alpha(image: np.ndarray, side: int) -> np.ndarray:
+    """The item's opacity ``[side, side]`` in [0, 1]: its 28x28 support (pixels
+    >= SUPPORT_LEVEL, holes filled) resized bilinearly; >= 0.5 is the silhouette, (0, 0.5)
+    the ambiguous rim."""
     from scipy.ndimage import binary_fill_holes
 
-    core = binary_fill_holes(item >= CORE_LEVEL)
-    rim = (item >= RIM_LEVEL) & ~core
-    return core, rim
+    support = binary_fill_holes(image >= SUPPORT_LEVEL).astype(np.float32)
+    resized = Image.fromarray(support).resize((side, side), Image.BILINEAR)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
 def compose_scene(
@@ -98,16 +101,16 @@ def compose_scene(
         item = np.asarray(
             Image.fromarray(images[index]).resize((side, side), Image.BILINEAR), dtype=np.float32
         )
-        core, rim = item_masks(item)
+        opacity = item_alpha(images[index], side)
         x, y = (int(v) for v in rng.integers(-side // 4, size - 3 * side // 4 + 1, size=2))
         # the part of the item inside the scene
         sx0, sy0 = max(0, -x), max(0, -y)
         sx1, sy1 = min(side, size - x), min(side, size - y)
         win = (slice(y + sy0, y + sy1), slice(x + sx0, x + sx1))
-        it, c, r = (a[sy0:sy1, sx0:sx1] for a in (item, core, rim))
-        alpha = np.where(c, 1.0, np.clip(it / CORE_LEVEL, 0.0, 1.0))
+        it, alpha = item[sy0:sy1, sx0:sx1], opacity[sy0:sy1, sx0:sx1]
         img[win] = alpha * it + (1 - alpha) * img[win]
-        seg[win] = np.where(c, labels[index] + 1, np.where(r, IGNORE_INDEX, seg[win]))
+        rim = (alpha > 0) & (alpha < 0.5)
+        seg[win] = np.where(alpha >= 0.5, labels[index] + 1, np.where(rim, IGNORE_INDEX, seg[win]))
         placed.append([int(index), int(labels[index]), x, y, side])
     return np.clip(np.rint(img), 0, 255).astype(np.uint8), seg, placed
 
