@@ -133,7 +133,7 @@ def _arms():
                 needs=(need,) if need else (), prepare=prepare_segmentation,
             )  # fmt: skip
     # one hypothesis: nearest label downsampling (one pixel per 8x8 cell) feeds DNC's clustering
-    # wrong labels on item cells (35 % of them on the scenes); the majority label instead
+    # wrong labels on item cells (34 % of them on the scenes); the majority label instead
     majority = dict(model=dict(decode_head=dict(label_downsample='majority')))
     yield Arm(
         'dnc-fcn-majority', SEG_CONFIG.format(head='dnc-fcn', init=''), majority, 'scratch',
