@@ -365,6 +365,8 @@ def run_study(
         wave = [
             r for r in todo if all(needed_run(study, r, s).slug in statuses for s in r.arm.needs)
         ]
+        if not wave:
+            raise ValueError(f'study {study.name!r}: circular needs among {[r.slug for r in todo]}')
         if jobs == 1:
             done = [one(r) for r in wave]
         else:
