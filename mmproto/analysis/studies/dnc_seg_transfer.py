@@ -27,6 +27,7 @@ from typing import Dict, List
 
 from ..report import compare
 from ..study import REPO, Arm, Metric, Run, Study
+from ._fashion_mnist import schedule
 
 PRETRAIN = {
     'linear': 'configs/dnc/resnet18-w16_1xb128_fashion-mnist.py',
@@ -103,14 +104,6 @@ def prepare_segmentation(run: Run, cfg, context: Dict) -> None:
         cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=dst, prefix='backbone.')
 
 
-def _pretrain_schedule(epochs: int) -> Dict:
-    return dict(
-        train_cfg=dict(max_epochs=epochs),
-        param_scheduler=dict(T_max=epochs),
-        default_hooks=dict(checkpoint=dict(interval=epochs, max_keep_ckpts=1)),
-    )
-
-
 def _seg_schedule(iters: int) -> Dict:
     return dict(
         train_cfg=dict(max_iters=iters, val_interval=iters // 4 or 1),
@@ -124,7 +117,7 @@ def _seg_schedule(iters: int) -> Dict:
 def _arms():
     # full runs: the configs' own schedules; --smoke: 1 epoch / 4 iterations
     for name, config in PRETRAIN.items():
-        yield Arm(name, config, {}, 'pretrain', _pretrain_schedule(1))
+        yield Arm(name, config, {}, 'pretrain', schedule(1))
     for group, (infix, need) in INITS.items():
         for head in HEADS:
             config = SEG_CONFIG.format(head=head, init=infix)
