@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN_TOOL = osp.join(REPO, 'tools', 'train.py')
 REDUCTIONS = ('last', 'first', 'sum', 'max', 'min')
+# mmengine resolves `package::` bases through pkg_resources, which is not thread-safe
+# (--jobs N writes configs from N threads): one config is read at a time
+_CONFIG_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -233,7 +237,8 @@ def write_run_config(
         f.write(f'_base_ = {config!r}\n')
         for key, value in fields.items():
             f.write(f'{key} = {value!r}\n')
-    cfg = Config.fromfile(recipe)
+    with _CONFIG_LOCK:
+        cfg = Config.fromfile(recipe)
     for loader_key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(loader_key)
         if not loader:
