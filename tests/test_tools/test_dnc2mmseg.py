@@ -110,7 +110,7 @@ def test_resnet_widths_are_inferred(tmp_path, deep_stem):
     arch = dict(type='ResNetV1c' if deep_stem else 'ResNet', depth=18, in_channels=1)
     arch.update(stem_channels=16, base_channels=8)
     model = _classifier(arch, dict(type='LinearClsHead', num_classes=3, in_channels=64))
-    dst = str(tmp_path / 'narrow_mmseg.pth')
+    dst = str(tmp_path / 'checkpoints' / 'narrow_mmseg.pth')  # the folder is created
     report = tool.convert(_save(model, str(tmp_path / 'narrow.pth')), dst, verbose=False)
     assert report['backbone'] == arch
     seg = _mmseg_backbone(arch, dst)

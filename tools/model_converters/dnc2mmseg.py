@@ -23,6 +23,7 @@ Usage::
 """
 
 import argparse
+import os
 import os.path as osp
 import re
 import sys
@@ -260,6 +261,8 @@ def convert(
             items = track_iter_progress(items, file=sys.stdout)
         out = OrderedDict(('backbone.' + k, v.clone()) for k, v in items)
         meta = dict(source=osp.basename(src), backbone=arch, converter='mmproto dnc2mmseg')
+        if osp.dirname(dst):
+            os.makedirs(osp.dirname(dst), exist_ok=True)  # e.g. checkpoints/ of the configs
         torch.save(dict(state_dict=out, meta=meta), dst)
         if verbose:
             print(f'saved {len(out)} backbone tensors to {dst}')
