@@ -200,8 +200,9 @@ STUDY = Study(
         f'{SEG_ITERS} iterations; backbone from scratch or from the same seed\'s Fashion-MNIST '
         f'pretraining ({PRETRAIN_EPOCHS} epoch(s), batch 128, SGD 0.05 + cosine) with the linear '
         'head or with DNC (K = 4, mu = 0.999, memory of 100 batches), converted by '
-        'dnc2mmseg.py. Per-class IoU from the last validation; pretrain top-1 on the 10k test '
-        'images.'
+        "dnc2mmseg.py. scratch/dnc-fcn-majority: label_downsample='majority' (the cell's most "
+        'frequent label for the clustering instead of its top-left pixel). Per-class IoU from the '
+        'last validation; pretrain top-1 on the 10k test images.'
     ),
     report_extra=pictures_and_claims,
 )
