@@ -210,7 +210,7 @@ def markdown_table(
     ]
     for arm in study.arms:
         cells = [_cell(summaries[(arm.group, arm.name, m.name)], m.fmt) for m in study.metrics]
-        n = summaries[(arm.group, arm.name, study.metrics[0].name)].n
+        n = max(summaries[(arm.group, arm.name, m.name)].n for m in study.metrics)
         row = [arm.group, arm.name] if grouped else [arm.name]
         lines.append('| ' + ' | '.join(row + cells) + f' | {n} |')
     if rows:
@@ -344,6 +344,8 @@ def write_report(study: Study, runs: Sequence[Run], work_dir: str, command: str 
     ]
     if failed:
         text += ['Failed runs (see their log.txt): ' + ', '.join(failed), '']
+    if study.report_extra is not None:
+        text += list(study.report_extra(study, runs, work_dir, summaries))
     markdown = '\n'.join(text)
     os.makedirs(work_dir, exist_ok=True)
     with open(osp.join(work_dir, 'results.md'), 'w') as f:

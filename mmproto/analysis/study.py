@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 _PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 _CHECKOUT = osp.dirname(_PACKAGE_DIR)
 REDUCTIONS = ('last', 'first', 'sum', 'max', 'min')
+# mmengine resolves `package::` bases through pkg_resources, which is not thread-safe
+# (--jobs N writes configs from N threads): one config is read at a time
+_CONFIG_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,11 @@ class Arm:
         group: table block / plot panel (e.g. ``'d=3'`` or ``'LT 0.01'``).
         smoke_overrides: merged last in a ``--smoke`` run (e.g. a long-tail head-class size
             that fits the tiny subset).
+        needs: ``'group/name'`` of arms whose run with the same seed must finish first (e.g.
+            the pretraining a fine-tuning starts from).
+        prepare: ``prepare(run, cfg, context)`` edits the resolved config of a run in place
+            just before it is written (``context``: ``data_root``, ``smoke`` and ``needs``,
+            the needed :class:`Run` by spec); an exception fails the run.
     """
 
     name: str
@@ -90,6 +99,8 @@ class Arm:
     overrides: Dict = field(default_factory=dict)
     group: str = ''
     smoke_overrides: Dict = field(default_factory=dict)
+    needs: Tuple[str, ...] = ()
+    prepare: Optional[Callable] = None
 
     def __post_init__(self):
         if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.+-]*', self.name):
@@ -112,6 +123,8 @@ class Study:
         smoke_overrides: extra fields of a ``--smoke`` run (default: 1 epoch, no workers);
             ``smoke_train_size`` / ``smoke_val_size`` cut the innermost train / val datasets.
         description: one paragraph for ``results.md``.
+        report_extra: ``report_extra(study, runs, work_dir, summaries)`` -> markdown lines
+            appended to ``results.md`` (e.g. pictures of the trained models).
     """
 
     name: str
@@ -128,6 +141,7 @@ class Study:
     smoke_train_size: int = 1000
     smoke_val_size: int = 200
     description: str = ''
+    report_extra: Optional[Callable] = None
 
     def __post_init__(self):
         if not self.arms or not self.metrics:
@@ -137,6 +151,10 @@ class Study:
             if (arm.group, arm.name) in seen:
                 raise ValueError(f'study {self.name!r}: arm {arm.name!r} twice in {arm.group!r}')
             seen.add((arm.group, arm.name))
+        for arm in self.arms:
+            unknown = [s for s in arm.needs if tuple(s.split('/', 1)) not in seen]
+            if unknown:
+                raise ValueError(f'study {self.name!r}: arm {arm.name!r} needs {unknown}')
         names = {a.name for a in self.arms}
         for role in ('methods', 'baselines'):
             unknown = set(getattr(self, role)) - names
@@ -269,7 +287,8 @@ def write_run_config(
         f.write(f'_base_ = {config!r}\n')
         for key, value in fields.items():
             f.write(f'{key} = {value!r}\n')
-    cfg = Config.fromfile(recipe)
+    with _CONFIG_LOCK:
+        cfg = Config.fromfile(recipe)
     for loader_key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(loader_key)
         if not loader:
@@ -284,6 +303,9 @@ def write_run_config(
                 inner['indices'] = size or study.smoke_val_size
         if smoke:
             loader['num_workers'], loader['persistent_workers'] = 0, False
+    if run.arm.prepare is not None:
+        needs = {s: needed_run(study, run, s) for s in run.arm.needs}
+        run.arm.prepare(run, cfg, dict(data_root=data_root, smoke=smoke, needs=needs))
     path = osp.join(run.dir, f'{study.name}__{run.slug}.py')  # unique experiment name
     cfg.dump(path)
     return path
@@ -336,15 +358,32 @@ def train_run(
         return dict(status, skipped=True)
     if osp.isdir(run.dir):
         shutil.rmtree(run.dir)  # unfinished or failed: start over
-    config = write_run_config(study, run, smoke, data_root)
     start = time.time()
-    rc = (_train_in_process if in_process else _train_subprocess)(config, run)
+    try:
+        config = write_run_config(study, run, smoke, data_root)
+    except Exception:  # e.g. a failed run it needs: recorded, the others go on
+        os.makedirs(run.dir, exist_ok=True)
+        with open(osp.join(run.dir, 'log.txt'), 'a') as f:
+            f.write(traceback.format_exc())
+        config = None
+    rc = (
+        1
+        if config is None
+        else (_train_in_process if in_process else _train_subprocess)(config, run)
+    )
     status = dict(
         arm=run.arm.name, group=run.arm.group, seed=run.seed, rc=rc, seconds=time.time() - start
     )
     with open(run.done_file, 'w') as f:
         json.dump(status, f)
     return status
+
+
+def needed_run(study: Study, run: Run, spec: str) -> Run:
+    """The run of the arm ``spec`` (``'group/name'``) with ``run``'s seed."""
+    group, name = spec.split('/', 1)
+    arm = next(a for a in study.arms if (a.group, a.name) == (group, name))
+    return Run(arm, run.seed, run.work_dir)
 
 
 def study_runs(study: Study, work_dir: str, seeds: Optional[Sequence[int]] = None) -> List[Run]:
@@ -377,12 +416,23 @@ def run_study(
             progress(run, status)
         return status
 
-    if jobs == 1:
-        statuses = [one(r) for r in runs]
-    else:
-        with ThreadPoolExecutor(jobs) as pool:
-            statuses = list(pool.map(one, runs))
-    return list(zip(runs, statuses))
+    # waves: a run trains once every run it needs has finished
+    statuses: Dict[str, dict] = {}
+    todo = list(runs)
+    while todo:
+        wave = [
+            r for r in todo if all(needed_run(study, r, s).slug in statuses for s in r.arm.needs)
+        ]
+        if not wave:
+            raise ValueError(f'study {study.name!r}: circular needs among {[r.slug for r in todo]}')
+        if jobs == 1:
+            done = [one(r) for r in wave]
+        else:
+            with ThreadPoolExecutor(jobs) as pool:
+                done = list(pool.map(one, wave))
+        statuses.update((r.slug, s) for r, s in zip(wave, done))
+        todo = [r for r in todo if r.slug not in statuses]
+    return [(r, statuses[r.slug]) for r in runs]
 
 
 def _latest(run_dir: str, *parts: str) -> Optional[str]:

@@ -1,10 +1,12 @@
 from .coarse_label import COARSE_PRESETS, CoarseLabelDataset, load_class_mapping_file
+from .fashion_mnist_scenes import FashionMNISTScenesDataset
 from .imagenetv2 import ImageNetV2
 from .query_gallery import QueryGalleryDataset
 
 __all__ = [
     'COARSE_PRESETS',
     'CoarseLabelDataset',
+    'FashionMNISTScenesDataset',
     'ImageNetV2',
     'QueryGalleryDataset',
     'load_class_mapping_file',

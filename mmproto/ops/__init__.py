@@ -5,6 +5,7 @@ from .class_frequency import subcentroids_from_class_counts
 from .classwise_cluster_statistics import classwise_cluster_statistics
 from .kmeans import classwise_spherical_kmeans
 from .knn import knn_class_scores
+from .label_resize import LABEL_DOWNSAMPLE_MODES, downsample_labels
 from .margins import additive_angular_margin, chebyshev_cos_multiple, large_margin_psi
 from .multicenter import (
     check_label_weights,
@@ -44,6 +45,8 @@ __all__ = [
     'step_generator',
     'step_seed',
     'additive_angular_margin',
+    'LABEL_DOWNSAMPLE_MODES',
+    'downsample_labels',
     'assign_from_transport',
     'assignment_scores',
     'chebyshev_cos_multiple',

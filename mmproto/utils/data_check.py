@@ -47,6 +47,16 @@ SEG_HOW_TO_GET = (
     '    --cfg-options {field}.dataset.data_root=/path/to/{type}'
 )
 
+# mmseg datasets made by a converter of this repository
+SEG_CONVERTERS = {
+    'FashionMNISTScenesDataset': (
+        'the scenes are composed from Fashion-MNIST (sudo apt-get install '
+        'dataset-fashion-mnist):\n'
+        '    python tools/dataset_converters/prepare_fashion_mnist.py\n'
+        '    python tools/dataset_converters/prepare_fashion_mnist_scenes.py --out {root}'
+    ),
+}
+
 
 def _iter_datasets(dataset_cfg) -> Iterator[dict]:
     """The dataset config and every dataset it wraps (``dataset=`` / ``datasets=[...]``)."""
@@ -122,7 +132,8 @@ def check_dataset_files(
             missing = _missing_seg_files(dataset)
             if missing:
                 root = dataset.get('data_root', '') or '.'
-                how = SEG_HOW_TO_GET.format(type=dataset_type, root=root, field=field)
+                how = SEG_CONVERTERS.get(dataset_type, SEG_HOW_TO_GET)
+                how = how.format(type=dataset_type, root=root, field=field)
                 raise FileNotFoundError(
                     f'{field}.dataset ({dataset_type}) finds no {", ".join(missing)} in '
                     f'{root!r}. {how}'

@@ -66,6 +66,7 @@ import numpy as np
 from PIL import Image
 
 FASHION_MNIST = '/usr/share/datasets/fashion-mnist'
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # published per-class counts (label order of the dataset class: digit 0 .. 9)
 SVHN_COUNTS = {
@@ -449,6 +450,26 @@ def _cityscapes(s: StandIns, leaf: dict) -> dict:
 @register_standin('COCOStuffDataset')
 def _coco_stuff10k(s: StandIns, leaf: dict) -> dict:
     return dict(leaf, data_root=s.path('coco_stuff10k', write_coco_stuff10k))
+
+
+def write_fashion_mnist_scenes(root: str, store: _Store, fashion_mnist: str) -> None:
+    """The scenes as ``tools/dataset_converters/prepare_fashion_mnist_scenes.py`` composes
+    them from the real Fashion-MNIST files (64x64, labels 0-10 and 255), fewer of them: the
+    structure is the converter's output, the count a command-line option."""
+    import importlib.util
+
+    path = osp.join(REPO, 'tools', 'dataset_converters', 'prepare_fashion_mnist_scenes.py')
+    spec = importlib.util.spec_from_file_location('prepare_fashion_mnist_scenes', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.prepare(fashion_mnist, root, num_train=24, num_val=8, progress=False)
+
+
+@register_standin('FashionMNISTScenesDataset')
+def _fashion_mnist_scenes(s: StandIns, leaf: dict) -> dict:
+    fashion_mnist = s.path('fashion_mnist', write_fashion_mnist)
+    root = s.path('fashion_mnist_scenes', write_fashion_mnist_scenes, fashion_mnist)
+    return dict(leaf, data_root=root)
 
 
 def standin_class_mapping(s: StandIns, node: dict) -> None:

@@ -301,3 +301,40 @@ def test_study_runs_from_an_installed_package(tmp_path):
     log = open(tmp_path / 'work' / 'runs' / 'all__linear__s0' / 'log.txt').read()
     assert status['rc'] == 0, log[-3000:]
     assert 'Epoch(val)' in log and 'accuracy/top1' in log
+
+
+def test_needs_train_first_and_reach_prepare(tmp_path, monkeypatch):
+    """An arm's ``needs`` (same seed) finish before it; ``prepare`` edits its resolved config
+    and sees those runs; an unknown or circular need is refused."""
+    import mmproto.analysis.study as study_module
+
+    seen = []
+
+    def prepare(run, cfg, context):
+        seen.append((run.slug, sorted(r.slug for r in context['needs'].values())))
+        cfg.train_cfg.max_epochs = 7
+
+    pre = Arm('pre', LINEAR, group='p')
+    fine = Arm('fine', LINEAR, group='f', needs=('p/pre',), prepare=prepare)
+    study = Study('deps', (fine, pre), (Metric('acc'),))
+    order = []
+
+    def fake_train(study_, run, smoke=False, data_root=None, in_process=False):
+        if run.arm.name == 'fine':
+            study_module.write_run_config(study_, run)
+        order.append(run.slug)
+        return dict(rc=0, seconds=0.0)
+
+    monkeypatch.setattr(study_module, 'train_run', fake_train)
+    done = study_module.run_study(study, str(tmp_path), seeds=(0, 1), jobs=2)
+    assert [r.slug for r, _ in done] == ['f__fine__s0', 'f__fine__s1', 'p__pre__s0', 'p__pre__s1']
+    assert order.index('p__pre__s0') < order.index('f__fine__s0')
+    assert order.index('p__pre__s1') < order.index('f__fine__s1')
+    assert sorted(seen) == [('f__fine__s0', ['p__pre__s0']), ('f__fine__s1', ['p__pre__s1'])]
+    written = [f for f in os.listdir(tmp_path / 'runs' / 'f__fine__s0') if f.startswith('deps')]
+    assert 'max_epochs=7' in open(tmp_path / 'runs' / 'f__fine__s0' / written[0]).read()
+    with pytest.raises(ValueError, match='needs'):
+        Study('s', (Arm('a', LINEAR, needs=('x/y',)),), (Metric('acc'),))
+    loop = (Arm('a', LINEAR, needs=('/b',)), Arm('b', LINEAR, needs=('/a',)))
+    with pytest.raises(ValueError, match='circular'):
+        study_module.run_study(Study('loop', loop, (Metric('acc'),)), str(tmp_path / 'l'), (0,))

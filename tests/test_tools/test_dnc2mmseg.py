@@ -103,6 +103,24 @@ def test_resnet_round_trip(tmp_path):
         torch.testing.assert_close(v, seg.state_dict()[k])
 
 
+@pytest.mark.parametrize('deep_stem', [False, True])
+def test_resnet_widths_are_inferred(tmp_path, deep_stem):
+    """A greyscale, narrow ResNet-18 (the Fashion-MNIST scenes backbone) converts without
+    ``--config``: input, stem and base widths come from the weights."""
+    arch = dict(type='ResNetV1c' if deep_stem else 'ResNet', depth=18, in_channels=1)
+    arch.update(stem_channels=16, base_channels=8)
+    model = _classifier(arch, dict(type='LinearClsHead', num_classes=3, in_channels=64))
+    dst = str(tmp_path / 'checkpoints' / 'narrow_mmseg.pth')  # the folder is created
+    report = tool.convert(_save(model, str(tmp_path / 'narrow.pth')), dst, verbose=False)
+    assert report['backbone'] == arch
+    seg = _mmseg_backbone(arch, dst)
+    x = torch.randn(2, 1, 32, 32)
+    with torch.no_grad():  # the same function (the deep stem's keys are renamed)
+        torch.testing.assert_close(seg(x)[-1], model.backbone(x)[-1])
+    with pytest.raises(tool.ConversionError, match='shape mismatches'):
+        tool.verify_against(tool.load_state_dict_from(dst), dict(arch, base_channels=16))
+
+
 def test_swin_round_trip(tmp_path, capsys):
     arch = dict(SWIN_ARCH)
     model = _classifier(

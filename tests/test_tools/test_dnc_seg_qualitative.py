@@ -74,3 +74,37 @@ def test_missing_checkpoint(tmp_path):
     cfg, ckpt = _config_and_checkpoint(tmp_path, data_root, 'DNCFCNHead', 0)
     with pytest.raises(FileNotFoundError, match='does not exist'):
         tool.main([cfg, str(tmp_path / 'none.pth'), cfg, ckpt, '--out-dir', str(tmp_path)])
+
+
+def test_subcentroid_panel_grid_and_scale(tmp_path):
+    """``--subcentroids``: a fifth panel, one colour per sub-centroid k that decided each pixel
+    (``subcentroid_choice``, nearest-upsampled); ``--scale`` enlarges; ``--grid`` stacks rows."""
+    tool = _tool()
+    data_root = make_seg_folder(str(tmp_path / 'data'), num_images=2)
+    param_cfg, param_ckpt = _config_and_checkpoint(tmp_path, data_root, 'FCNHead', 0)
+    dnc_cfg, dnc_ckpt = _config_and_checkpoint(tmp_path, data_root, 'DNCFCNHead', 1)
+    grid = str(tmp_path / 'grid.png')
+    tool.main(
+        [param_cfg, param_ckpt, dnc_cfg, dnc_ckpt, '--out-dir', str(tmp_path / 'pics'), '--num',
+         '2', '--alpha', '1.0', '--subcentroids', '--scale', '2', '--grid', grid]
+    )  # fmt: skip
+    pic = np.asarray(Image.open(grid).convert('RGB'))
+    h, w = 64 + tool.TITLE_HEIGHT, 64
+    assert pic.shape == (2 * h, 5 * w, 3)
+    panel = pic[tool.TITLE_HEIGHT : h, 4 * w :]
+
+    from mmcv.transforms import Compose
+    from mmengine.dataset import pseudo_collate
+
+    model = tool.load_model(dnc_cfg, dnc_ckpt, 'cpu')
+    pipeline = [t for t in model.cfg.test_pipeline if t['type'] != 'LoadAnnotations']
+    data = Compose(pipeline)(dict(img_path=osp.join(data_root, 'img_dir', '0.jpg')))
+    batch = model.data_preprocessor(pseudo_collate([data]), False)
+    with torch.no_grad():
+        _, k = model.decode_head.subcentroid_choice(model.extract_feat(batch['inputs']))
+    k = torch.nn.functional.interpolate(k[:, None].float(), size=(64, 64), mode='nearest')
+    k = k[0, 0].long().numpy()
+    colours = {tuple(panel[y, x]) for y, x in zip(*np.nonzero(k == k[0, 0]))}
+    assert len(colours) == 1  # alpha 1: one colour per k
+    others = {tuple(panel[y, x]) for y, x in zip(*np.nonzero(k != k[0, 0]))}
+    assert colours.isdisjoint(others)

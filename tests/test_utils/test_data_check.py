@@ -108,6 +108,26 @@ def test_missing_segmentation_data_says_how_to_get_it(tmp_path):
         check_dataset_files(_cfg(dataset))
 
 
+def test_missing_scenes_name_their_converter(tmp_path):
+    """The Fashion-MNIST scenes come from this repository's converter, not mmseg's guide."""
+    import os.path as osp
+
+    root = str(tmp_path / 'scenes')
+    cfg = Config.fromfile(
+        osp.join(
+            osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'dnc_seg',
+            'dnc-fcn_r18-w16-d8_1xb8-2k_fashion-mnist-scenes-64x64.py',
+        )
+    )  # fmt: skip
+    cfg.train_dataloader.dataset.data_root = root
+    with pytest.raises(FileNotFoundError) as err:
+        check_dataset_files(cfg, ('train_dataloader',))
+    msg = str(err.value)
+    assert 'FashionMNISTScenesDataset) finds no img_dir/train, ann_dir/train' in msg
+    assert f'prepare_fashion_mnist_scenes.py --out {root}' in msg
+    assert '2_dataset_prepare' not in msg
+
+
 def test_train_tool_reports_missing_segmentation_data(tmp_path):
     """tools/train.py on a segmentation config without its data: the clear message."""
     import importlib.util

@@ -2,14 +2,17 @@
 
 For a few validation images of the DNC config's ``val_dataloader`` dataset, writes one PNG per
 image with four panels drawn by mmseg's ``SegLocalVisualizer`` (class colours of the dataset
-palette blended with ``--alpha``), each under a title strip.
+palette blended with ``--alpha``), each under a title strip. ``--subcentroids`` adds a fifth
+panel: which sub-centroid ``k`` of its predicted class decided each pixel (Eq. 4, at the
+feature map's resolution, one colour per ``k``); ``--grid FILE`` also stacks the rows into one
+picture.
 
 Usage::
 
     python tools/analysis_tools/dnc_seg_qualitative.py \
         configs/dnc_seg/fcn_r101b-d8_4xb4-160k_ade20k-512x512.py fcn.pth \
         configs/dnc_seg/dnc-fcn_dnc-r101b-d8_4xb4-160k_ade20k-512x512.py dnc-fcn.pth \
-        --out-dir work_dirs/qualitative --num 8
+        --out-dir work_dirs/qualitative --num 8 [--subcentroids] [--grid grid.png]
 """
 
 import argparse
@@ -26,6 +29,7 @@ from PIL import Image
 import mmproto  # noqa: F401  (compat shims, DNC heads)
 
 TITLES = ('image', 'ground truth', 'parametric', 'DNC')
+SUBCENTROID_TITLE = 'sub-centroid k'
 TITLE_HEIGHT = 18
 
 
@@ -42,6 +46,11 @@ def parse_args(argv: Optional[Sequence[str]] = None):
     p.add_argument('--device', default='cpu')
     p.add_argument('--alpha', type=float, default=0.8, help='mask opacity')
     p.add_argument('--with-labels', action='store_true', help='write class names on regions')
+    p.add_argument(
+        '--subcentroids', action='store_true', help='add the sub-centroid choice map panel'
+    )
+    p.add_argument('--grid', help='also write all rows stacked into this PNG')
+    p.add_argument('--scale', type=int, default=1, help='enlarge the panels N times (small images)')
     return p.parse_args(argv)
 
 
@@ -102,6 +111,31 @@ def draw_panels(visualizer, image: np.ndarray, gt: np.ndarray, preds, with_label
     return panels
 
 
+def subcentroid_panel(model, img_path: str, image: np.ndarray, alpha: float) -> np.ndarray:
+    """The image blended with one colour per sub-centroid index ``k`` that decided each pixel
+    (``DNCDecodeHeadMixin.subcentroid_choice``, nearest-upsampled to the image)."""
+    import torch
+    import torch.nn.functional as F
+    from mmcv.transforms import Compose
+    from mmengine.dataset import pseudo_collate
+
+    head = model.decode_head
+    if not hasattr(head, 'subcentroid_choice'):
+        raise ValueError(f'--subcentroids needs a DNC decode head, got {type(head).__name__}')
+    pipeline = [t for t in model.cfg.test_pipeline if t['type'] != 'LoadAnnotations']
+    data = Compose(pipeline)(dict(img_path=img_path))
+    batch = model.data_preprocessor(pseudo_collate([data]), False)
+    with torch.no_grad():
+        _, k = head.subcentroid_choice(model.extract_feat(batch['inputs']))
+    k = F.interpolate(k[:, None].float(), size=image.shape[:2], mode='nearest')[0, 0].long()
+    num_k = head.classifier.bank.num_subcentroids
+    from matplotlib import colormaps
+
+    colours = (np.asarray(colormaps['tab20'](np.arange(num_k) % 20))[:, :3] * 255).astype(float)
+    blended = alpha * colours[k.cpu().numpy()] + (1 - alpha) * image.astype(float)
+    return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     import mmcv
     from mmseg.apis import inference_model
@@ -124,7 +158,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     visualizer.dataset_meta = meta
     indices = args.indices if args.indices else range(min(args.num, len(dataset)))
     os.makedirs(args.out_dir, exist_ok=True)
-    written = []
+    written, rows = [], []
+    titles = TITLES + ((SUBCENTROID_TITLE,) if args.subcentroids else ())
     for idx in indices:
         info = dataset.get_data_info(idx)
         image = mmcv.imread(info['img_path'], channel_order='rgb')
@@ -133,12 +168,23 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
             inference_model(m, info['img_path']).pred_sem_seg.data[0].cpu().numpy()
             for m in (param, dnc)
         ]
+        if args.scale > 1:  # nearest: every label pixel stays one block
+            image, gt, *preds = (
+                np.kron(a, np.ones((args.scale, args.scale) + (1,) * (a.ndim - 2), dtype=a.dtype))
+                for a in (image, gt, *preds)
+            )
         panels = draw_panels(visualizer, image, gt, preds, args.with_labels)
-        row = np.concatenate([titled(visualizer, p, t) for p, t in zip(panels, TITLES)], axis=1)
+        if args.subcentroids:
+            panels.append(subcentroid_panel(dnc, info['img_path'], image, args.alpha))
+        row = np.concatenate([titled(visualizer, p, t) for p, t in zip(panels, titles)], axis=1)
+        rows.append(row)
         out = osp.join(args.out_dir, osp.splitext(osp.basename(info['img_path']))[0] + '.png')
         Image.fromarray(row).save(out)
         written.append(out)
         print(out)
+    if args.grid and rows:
+        Image.fromarray(np.concatenate(rows, axis=0)).save(args.grid)
+        print(args.grid)
     return written
 
 

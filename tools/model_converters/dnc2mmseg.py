@@ -2,10 +2,12 @@
 backbone checkpoint, for the ``configs/dnc_seg`` fine-tuning configs (DNC §3 "Transferability",
 §4.2: the backbone of every segmentation model starts from a Table 2 ImageNet checkpoint).
 
-Supported backbones: mmpretrain ``ResNet`` / ``ResNetV1c`` / ``ResNetV1d`` and
-``SwinTransformer``; their parameter names equal mmseg's (same structure, verified against the
-mmseg modules). The DNC head (sub-centroids, its bookkeeping buffers and the LN_D / LN_C norms) or
-the parametric ``fc`` is dropped — it is the only thing dropped. The result holds
+Supported backbones: mmpretrain ``ResNet`` / ``ResNetV1c`` / ``ResNetV1d`` (depth, input,
+stem and base widths inferred: e.g. the greyscale 16-channel ResNet-18 of the Fashion-MNIST
+configs) and ``SwinTransformer``; their parameter names equal mmseg's (same structure, verified
+against the mmseg modules) except the deep stem's, which are renamed. The DNC head (sub-centroids,
+its bookkeeping buffers and the LN_D / LN_C norms) or the parametric ``fc`` is dropped — it is
+the only thing dropped. The result holds
 ``backbone.*`` keys and ``meta.backbone`` (the inferred architecture); configs load it with
 ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
 
@@ -21,6 +23,7 @@ Usage::
 """
 
 import argparse
+import os
 import os.path as osp
 import re
 import sys
@@ -113,7 +116,17 @@ def _infer_resnet(sd: Dict[str, torch.Tensor]) -> dict:
     deep_stem = 'stem.0.conv.weight' in sd
     avg_down = 'layer1.0.downsample.2.weight' in sd  # AvgPool, conv, norm
     arch_type = 'ResNet' if not deep_stem else ('ResNetV1d' if avg_down else 'ResNetV1c')
-    return dict(type=arch_type, depth=depth)
+    arch = dict(type=arch_type, depth=depth)
+    # widths: stem conv [stem (deep stem: stem / 2), in, k, k], first block conv [base, stem, ...]
+    first = sd['stem.0.conv.weight'] if deep_stem else sd['conv1.weight']
+    widths = dict(
+        in_channels=first.shape[1],
+        stem_channels=first.shape[0] * (2 if deep_stem else 1),
+        base_channels=sd['layer1.0.conv1.weight'].shape[0],
+    )
+    defaults = dict(in_channels=3, stem_channels=64, base_channels=64)
+    arch.update({k: int(v) for k, v in widths.items() if v != defaults[k]})  # e.g. greyscale
+    return arch
 
 
 def _infer_swin(sd: Dict[str, torch.Tensor]) -> dict:
@@ -131,6 +144,19 @@ def _infer_swin(sd: Dict[str, torch.Tensor]) -> dict:
         window_size=window,
         use_abs_pos_embed='absolute_pos_embed' in sd,
     )
+
+
+def to_mmseg_names(backbone: Dict[str, torch.Tensor]) -> 'OrderedDict[str, torch.Tensor]':
+    """mmpretrain's deep stem (ResNetV1c / V1d: ``stem.{i}.conv`` / ``stem.{i}.bn``, three
+    ConvModules) under mmseg's names (one Sequential of conv, norm, ReLU x 3:
+    ``stem.{3i}`` / ``stem.{3i+1}``); every other key is the same in both."""
+    out = OrderedDict()
+    for k, v in backbone.items():
+        m = re.fullmatch(r'stem\.(\d+)\.(conv|bn)\.(.+)', k)
+        if m:
+            k = f'stem.{3 * int(m.group(1)) + (m.group(2) == "bn")}.{m.group(3)}'
+        out[k] = v
+    return out
 
 
 def split_checkpoint(
@@ -223,6 +249,7 @@ def convert(
     state = load_state_dict_from(src)
     backbone, dropped = split_checkpoint(state)
     arch = infer_backbone(backbone)
+    backbone = to_mmseg_names(backbone)
     target_cfg = backbone_cfg_from_config(config) if config else arch
     fresh = verify_against(backbone, target_cfg)
     report = dict(backbone=arch, loaded=list(backbone), dropped=dropped, fresh=fresh)
@@ -234,6 +261,8 @@ def convert(
             items = track_iter_progress(items, file=sys.stdout)
         out = OrderedDict(('backbone.' + k, v.clone()) for k, v in items)
         meta = dict(source=osp.basename(src), backbone=arch, converter='mmproto dnc2mmseg')
+        if osp.dirname(dst):
+            os.makedirs(osp.dirname(dst), exist_ok=True)  # e.g. checkpoints/ of the configs
         torch.save(dict(state_dict=out, meta=meta), dst)
         if verbose:
             print(f'saved {len(out)} backbone tensors to {dst}')

@@ -9,6 +9,7 @@ from torch import Tensor
 
 from mmproto.models.utils import ShapeCheckMixin, SubCentroidClassifier
 from mmproto.models.utils.subcentroid_bank import BANK_ARGS, split_bank_args
+from mmproto.ops import LABEL_DOWNSAMPLE_MODES
 
 from .pixel_labels_mixin import PixelLabelsMixin
 
@@ -57,6 +58,11 @@ class DNCDecodeHeadMixin(PixelLabelsMixin, ShapeCheckMixin):
             decision stays the nearest sub-centroid of Eq. 4) | ``'layernorm'`` (``LN_C`` of the
             official code, learnable per-class affine) | ``'none'``.
         temperature: divisor of the cosines for ``logit_norm='temperature'`` (0.1).
+        label_downsample: how the ground truth reaches the feature map for the clustering and
+            update: ``'nearest'`` (ProtoSeg / DNC code: one source pixel per cell, the top-left
+            one at an integer stride) | ``'majority'`` (the most frequent label the cell
+            covers); see :func:`mmproto.ops.downsample_labels`. The loss is unaffected (mmseg's,
+            on the logits resized to the label).
         loss_ppc: ProtoSeg pixel-prototype contrast (``PixelPrototypeContrastLoss``), weight 0
             by default (skipped entirely).
         loss_ppd: ProtoSeg pixel-prototype distance (``PixelPrototypeDistanceLoss``), weight 0.
@@ -80,6 +86,7 @@ class DNCDecodeHeadMixin(PixelLabelsMixin, ShapeCheckMixin):
         feat_norm: bool = True,
         logit_norm: str = 'temperature',
         temperature: float = 0.1,
+        label_downsample: str = 'nearest',
         loss_ppc: Optional[dict] = dict(type='PixelPrototypeContrastLoss', loss_weight=0.0),
         loss_ppd: Optional[dict] = dict(type='PixelPrototypeDistanceLoss', loss_weight=0.0),
         init_cfg=None,
@@ -93,6 +100,12 @@ class DNCDecodeHeadMixin(PixelLabelsMixin, ShapeCheckMixin):
                 f'classes); got out_channels={self.out_channels}, num_classes='
                 f'{self.num_classes} (binary sigmoid mode is not supported)'
             )
+        if label_downsample not in LABEL_DOWNSAMPLE_MODES:
+            raise ValueError(
+                f'label_downsample must be one of {LABEL_DOWNSAMPLE_MODES}, got '
+                f'{label_downsample!r}'
+            )
+        self.label_downsample = label_downsample
         del self.conv_seg
         self.classifier = SubCentroidClassifier(
             num_classes=self.num_classes,
@@ -122,6 +135,19 @@ class DNCDecodeHeadMixin(PixelLabelsMixin, ShapeCheckMixin):
         # contiguous NCHW: the logits are upsampled to the label size next, and a channels-last
         # view would make every op on the (much larger) upsampled map copy it first
         return logits.view(b, h, w, -1).permute(0, 3, 1, 2).contiguous()
+
+    @torch.no_grad()
+    def subcentroid_choice(self, inputs: Tuple[Tensor]) -> Tuple[Tensor, Tensor]:
+        """Eq. 4 (DNC) per feature pixel: the predicted class ``c* = argmax_c max_k <x, p^c_k>``
+        and the sub-centroid ``k*`` of ``c*`` that decided it, both ``[B, H, W]`` long at the
+        feature map's resolution (the explanation pictures of the decision)."""
+        feat = self._forward_feature(inputs)
+        b, d, h, w = feat.shape
+        x = self.classifier.embed(feat.permute(0, 2, 3, 1).reshape(b * h * w, d))
+        sims = self.classifier.bank.similarity(x)  # [N, C, K]
+        classes = self.classifier.scale(sims.amax(dim=-1)).argmax(dim=1)
+        k = sims[torch.arange(sims.shape[0], device=sims.device), classes].argmax(dim=-1)
+        return classes.view(b, h, w), k.view(b, h, w)
 
     # ------------------------------------------------------------------ training
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: Sequence, train_cfg) -> dict:

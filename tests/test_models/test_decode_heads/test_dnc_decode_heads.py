@@ -114,6 +114,45 @@ def test_pixel_labels_nearest_resize_and_ignore():
     assert torch.equal(labels, torch.where(ref == 255, -1, ref))
 
 
+@pytest.mark.parametrize('name', list(HEADS))
+@pytest.mark.parametrize('logit_norm', ['temperature', 'layernorm'])
+def test_subcentroid_choice(name, logit_norm):
+    """Per feature pixel: the predicted class (argmax of the head's logits) and the sub-centroid
+    of that class nearest to the pixel's embedding (Eq. 4)."""
+    head = build_head(name, logit_norm=logit_norm).eval()
+    inputs = inputs_for(name)
+    with torch.no_grad():
+        logits = head.forward(inputs)
+        classes, k = head.subcentroid_choice(inputs)
+        feat = head._forward_feature(inputs)
+    b, _, h, w = logits.shape
+    assert classes.shape == k.shape == (b, h, w)
+    assert torch.equal(classes, logits.argmax(1))
+    x = head.classifier.embed(feat.permute(0, 2, 3, 1).reshape(-1, D))
+    sims = torch.einsum('nd,ckd->nck', x, head.classifier.prototypes)
+    ref = sims[torch.arange(x.shape[0]), classes.reshape(-1)].argmax(-1)
+    assert torch.equal(k.reshape(-1), ref) and k.max() < K
+
+
+def test_pixel_labels_majority():
+    """``label_downsample='majority'``: each cell's most frequent label (an all-ignore cell
+    stays ignored), where nearest takes the top-left pixel."""
+    from mmproto.ops import downsample_labels
+
+    head = build_head('DNCFCNHead', label_downsample='majority')
+    gt = random_gt(2, 32, ignore=0.3)
+    gt[0, :4, :4] = 255
+    gt[1, 4:8, :4] = 1
+    gt[1, 4, 0] = 0  # the top-left pixel of cell (1, 0) differs from the other 15
+    labels = head.pixel_labels(samples(gt), (8, 8)).view(2, 8, 8)
+    ref = downsample_labels(gt, (8, 8), C, 255, 'majority')
+    assert torch.equal(labels, torch.where(ref == 255, -1, ref))
+    assert labels[0, 0, 0] == -1 and labels[1, 1, 0] == 1
+    assert build_head('DNCFCNHead').pixel_labels(samples(gt), (8, 8)).view(2, 8, 8)[1, 1, 0] == 0
+    with pytest.raises(ValueError, match='label_downsample'):
+        build_head('DNCFCNHead', label_downsample='bilinear')
+
+
 def test_bad_labels_and_config_errors():
     head = build_head('DNCFCNHead')
     gt = random_gt(1, 8)
