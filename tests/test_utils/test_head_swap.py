@@ -16,7 +16,7 @@ RESNET18 = 'mmpretrain::resnet/resnet18_8xb32_in1k.py'
 RESNET50 = 'mmpretrain::resnet/resnet50_8xb32_in1k.py'
 SWIN = 'mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py'
 HOOKS = {
-    'dnc': ['SubCentroidUpdateHook'],
+    'dnc': ['SubCentroidUpdateHook', 'LatestTrainingStateHook'],
     'dl2pa': ['PrototypePrecomputeHook', 'LabelPrototypeAssignmentHook'],
     'mcc': [],
 }

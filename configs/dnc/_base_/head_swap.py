@@ -8,8 +8,10 @@ model = dict(
     # no Mixup / CutMix, as the official DNC Swin configs: the clustering uses hard labels
     train_cfg=None,
 )
-# the clustering + momentum update of the sub-centroids after every iteration
-custom_hooks = [dict(type='SubCentroidUpdateHook')]
+# the clustering + momentum update of the sub-centroids after every iteration; the feature
+# memory (training-only state) kept in the latest checkpoint only (exact resume at the disk cost
+# of a linear head's run, docs/benchmarks.md)
+custom_hooks = [dict(type='SubCentroidUpdateHook'), dict(type='LatestTrainingStateHook')]
 # feature memory of this many global batches (DNC App. K: 1000 for ImageNet ResNets; the paper
 # uses 500 for Swin and 100 for CIFAR): model.head.memory_size = memory_batches x the config's
 # auto_scale_lr.base_batch_size (its global batch), else x train_dataloader.batch_size.
