@@ -237,13 +237,18 @@ def project_root() -> str:
     return _CHECKOUT if in_checkout() else os.getcwd()
 
 
+def tool_path(script: str) -> str:
+    """``tools/<script>`` of the checkout, else of the installed package (``.mim/tools``)."""
+    root = _CHECKOUT if in_checkout() else osp.join(_PACKAGE_DIR, '.mim')
+    path = osp.join(root, 'tools', script)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'no tool at {path}; reinstall mmproto (pip install .)')
+    return path
+
+
 def train_tool() -> str:
     """``tools/train.py`` of the checkout, else of the installed package (``.mim/tools``)."""
-    root = _CHECKOUT if in_checkout() else osp.join(_PACKAGE_DIR, '.mim')
-    path = osp.join(root, 'tools', 'train.py')
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'no train tool at {path}; reinstall mmproto (pip install .)')
-    return path
+    return tool_path('train.py')
 
 
 def arm_config(config: str) -> str:

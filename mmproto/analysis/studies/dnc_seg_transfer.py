@@ -26,7 +26,7 @@ import threading
 from typing import Dict, List
 
 from ..report import compare
-from ..study import REPO, Arm, Metric, Run, Study
+from ..study import Arm, Metric, Run, Study, arm_config, in_checkout, project_root, tool_path
 from ._fashion_mnist import schedule
 
 PRETRAIN = {
@@ -56,14 +56,16 @@ _SCENES_LOCK = threading.Lock()
 def run_tool(script: str, args: List[str], log: str) -> None:
     """Run ``python tools/<script> args`` (as a user would), appending its output to ``log``."""
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    env['PYTHONPATH'] = os.pathsep.join(p for p in (REPO, env.get('PYTHONPATH')) if p)
+    root = project_root()
+    if in_checkout():  # the tool imports this checkout's mmproto
+        env['PYTHONPATH'] = os.pathsep.join(p for p in (root, env.get('PYTHONPATH')) if p)
     os.makedirs(osp.dirname(log), exist_ok=True)
     with open(log, 'a') as f:
         f.write(f'$ python tools/{script} {" ".join(args)}\n')
         f.flush()
         proc = subprocess.run(
-            [sys.executable, osp.join(REPO, 'tools', script), *args],
-            stdout=f, stderr=subprocess.STDOUT, env=env, cwd=REPO,
+            [sys.executable, tool_path(script), *args],
+            stdout=f, stderr=subprocess.STDOUT, env=env, cwd=root,
         )  # fmt: skip
     if proc.returncode:
         raise RuntimeError(f'tools/{script} failed (rc {proc.returncode}), see {log}')
@@ -74,7 +76,7 @@ def scenes_root(work_dir: str, data_root, smoke: bool) -> str:
     out = osp.join(work_dir, 'data', 'fashion_mnist_scenes')
     with _SCENES_LOCK:
         if not osp.isfile(osp.join(out, 'DONE')):
-            src = data_root or osp.join(REPO, 'data', 'fashion_mnist')
+            src = data_root or osp.join(project_root(), 'data', 'fashion_mnist')
             sizes = SMOKE_SCENES if smoke else SCENES
             args = ['--src', osp.abspath(src), '--out', out]
             args += [f'--{k.replace("_", "-")}={v}' for k, v in sizes.items()]
@@ -99,7 +101,7 @@ def prepare_segmentation(run: Run, cfg, context: Dict) -> None:
         with open(osp.join(pre.dir, 'last_checkpoint')) as f:
             src = f.read().strip()
         dst = osp.join(run.dir, 'backbone.pth')
-        config = osp.join(REPO, run.arm.config)
+        config = arm_config(run.arm.config)
         run_tool('model_converters/dnc2mmseg.py', [src, dst, '--config', config], dst + '.log')
         cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=dst, prefix='backbone.')
 
