@@ -147,12 +147,13 @@ def pictures_and_claims(study: Study, runs, work_dir: str, summaries) -> List[st
     """Picture grid per group (seed-0 FCN and DNC-FCN) and the second claim of the paper
     (DNC-pretrained vs linear-pretrained backbone, for each head)."""
     lines = ['## DNC-pretrained vs linear-pretrained backbone (mIoU)', '']
-    lines += ['| head | Δ (DNC-pre − linear-pre) | 2 std | verdict |', '|---|---|---|---|']
+    lines += ['| head | Δ (DNC-pre − linear-pre) | rule | threshold | verdict |']
+    lines += ['|---|---|---|---|---|']
     for head in HEADS:
         a = summaries[('DNC-pretrained', head, 'mIoU')]
         b = summaries[('linear-pretrained', head, 'mIoU')]
-        delta, threshold, verdict = compare(a, b)
-        lines.append(f'| {head} | {delta:+.2f} | {threshold:.2f} | {verdict} |')
+        c = compare(a, b)
+        lines.append(f'| {head} | {c.delta:+.2f} | {c.rule} | {c.threshold:.2f} | {c.verdict} |')
     lines += ['', '## Pictures (first seed; scene | ground truth | FCN | DNC-FCN | sub-centroid k)']
     seed = min(r.seed for r in runs) if runs else 0
     by_key = {(r.arm.group, r.arm.name, r.seed): r for r in runs}
