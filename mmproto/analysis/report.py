@@ -165,18 +165,7 @@ def verdicts(study: Study, summaries: Mapping[Key, Summary]) -> List[dict]:
                 a = summaries[(group, method, metric.name)]
                 b = summaries[(group, baseline, metric.name)]
                 c = compare(a, b, metric.higher_is_better)
-                row = dict(
-                    group=group,
-                    method=method,
-                    baseline=baseline,
-                    delta=c.delta,
-                    threshold=c.threshold,
-                    verdict=c.verdict,
-                    rule=c.rule,
-                    se=c.se,
-                    df=c.df,
-                    p=c.p,
-                )
+                row = dict(group=group, method=method, baseline=baseline, **c._asdict())
                 claim = study.claims.get((method, baseline))
                 if claim is not None:
                     row.update(claim=claim, claim_verdict=judge_claim(claim, c))

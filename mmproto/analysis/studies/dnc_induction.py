@@ -51,6 +51,18 @@ def head(**fields) -> dict:
     return dict(model=dict(head=fields))
 
 
+# the metrics both induction studies report (the 200-epoch one adds the train accuracy)
+INDUCTION = Metric('induction/top1', 'induction 1-NN (10 fine)')
+NC1 = (
+    Metric('nc/train_label_nc1', 'NC1 coarse', fmt='.3f'),
+    Metric('nc/fine_nc1', 'NC1 fine', fmt='.2f'),
+)
+SUBCLASS_SHARE = Metric('nc/subclass_share', 'sub-class share', fmt='.3f')
+SUBCENTROID_USE = (
+    Metric('subcentroid/eff_k', 'sub-centroids used (eff. K)', fmt='.2f'),
+    Metric('subcentroid/fine_purity', 'fine purity of sub-centroids', fmt='.3f'),
+)
+
 KNOBS = {
     'dnc-paper': {},
     'dnc-mu0.99': head(momentum=0.99),
@@ -76,14 +88,12 @@ STUDY = Study(
     name='dnc-induction',
     arms=tuple(_arms()),
     metrics=(
-        Metric('induction/top1', 'induction 1-NN (10 fine)'),
+        INDUCTION,
         Metric('induction/coarse_top1', 'top-1 (3 coarse)'),
-        Metric('nc/train_label_nc1', 'NC1 coarse', fmt='.3f'),
-        Metric('nc/fine_nc1', 'NC1 fine', fmt='.2f'),
+        *NC1,
         Metric('nc/train_label_tr_ratio', 'trSw/trSb coarse', fmt='.3f'),
-        Metric('nc/subclass_share', 'sub-class share', fmt='.3f'),
-        Metric('subcentroid/eff_k', 'sub-centroids used (eff. K)', fmt='.2f'),
-        Metric('subcentroid/fine_purity', 'fine purity of sub-centroids', fmt='.3f'),
+        SUBCLASS_SHARE,
+        *SUBCENTROID_USE,
         Metric('subcentroid/fine_majority', 'purity floor (1 per group)', fmt='.3f'),
     ),
     methods=tuple(KNOBS),

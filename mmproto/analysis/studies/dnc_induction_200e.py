@@ -25,7 +25,16 @@ cores.
 """
 
 from ..study import Arm, Metric, Study
-from .dnc_induction import DATA, GALLERY_SIZE, QUERY_SIZE, TRAIN_SIZE
+from .dnc_induction import (
+    DATA,
+    GALLERY_SIZE,
+    INDUCTION,
+    NC1,
+    QUERY_SIZE,
+    SUBCENTROID_USE,
+    SUBCLASS_SHARE,
+    TRAIN_SIZE,
+)
 
 LINEAR = 'configs/dnc/lenet5_1xb128-200e_fashion-mnist-coarse3.py'
 DNC = 'configs/dnc/dnc_lenet5_1xb128-200e_fashion-mnist-coarse3.py'
@@ -38,14 +47,12 @@ STUDY = Study(
         Arm('dnc-k1', DNC, dict(model=dict(head=dict(num_subcentroids=1)))),
     ),
     metrics=(
-        Metric('induction/top1', 'induction 1-NN (10 fine)'),
+        INDUCTION,
         Metric('induction/coarse_top1', 'top-1 (3 coarse, test)'),
         Metric('train/top1', 'train top-1 (3 coarse, 5k gallery)'),
-        Metric('nc/train_label_nc1', 'NC1 coarse', fmt='.3f'),
-        Metric('nc/fine_nc1', 'NC1 fine', fmt='.2f'),
-        Metric('nc/subclass_share', 'sub-class share', fmt='.3f'),
-        Metric('subcentroid/eff_k', 'sub-centroids used (eff. K)', fmt='.2f'),
-        Metric('subcentroid/fine_purity', 'fine purity of sub-centroids', fmt='.3f'),
+        *NC1,
+        SUBCLASS_SHARE,
+        *SUBCENTROID_USE,
     ),
     methods=('dnc-paper', 'dnc-k1'),
     baselines=('linear',),

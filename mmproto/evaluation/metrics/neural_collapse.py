@@ -14,6 +14,13 @@ __all__ = ['NeuralCollapse', 'select_samples']
 SAMPLE_SETS = ('auto', 'gallery', 'query', 'all')
 
 
+def check_samples(metric: str, samples: str) -> str:
+    """``samples`` if it names one of :data:`SAMPLE_SETS`, else a ValueError naming ``metric``."""
+    if samples not in SAMPLE_SETS:
+        raise ValueError(f'{metric}: samples must be one of {SAMPLE_SETS}, got {samples!r}')
+    return samples
+
+
 def select_samples(results: List[dict], samples: str, who: str) -> List[dict]:
     """The results of the gallery (``knn_gallery``), the queries or all; ``'auto'``: the
     gallery when there is one, else all."""
@@ -68,10 +75,7 @@ class NeuralCollapse(BaseMetric):
         prefix: Optional[str] = None,
     ):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if samples not in SAMPLE_SETS:
-            raise ValueError(
-                f'NeuralCollapse: samples must be one of {SAMPLE_SETS}, got {samples!r}'
-            )
+        check_samples('NeuralCollapse', samples)
         self.samples, self.normalize = samples, normalize
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:

@@ -8,7 +8,7 @@ from mmpretrain.registry import METRICS
 
 from mmproto.ops.subcentroid_usage import subcentroid_usage
 
-from .neural_collapse import SAMPLE_SETS, select_samples
+from .neural_collapse import check_samples, select_samples
 
 __all__ = ['SubCentroidUsage']
 
@@ -35,10 +35,7 @@ class SubCentroidUsage(BaseMetric):
 
     def __init__(self, samples: str = 'auto', collect_device: str = 'cpu', prefix=None):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if samples not in SAMPLE_SETS:
-            raise ValueError(
-                f'SubCentroidUsage: samples must be one of {SAMPLE_SETS}, got {samples!r}'
-            )
+        check_samples('SubCentroidUsage', samples)
         self.samples = samples
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:

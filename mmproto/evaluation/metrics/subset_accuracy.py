@@ -7,7 +7,7 @@ from mmengine.evaluator import BaseMetric
 from mmpretrain.evaluation import Accuracy
 from mmpretrain.registry import METRICS
 
-from .neural_collapse import SAMPLE_SETS, select_samples
+from .neural_collapse import check_samples, select_samples
 
 __all__ = ['SubsetAccuracy']
 
@@ -39,10 +39,7 @@ class SubsetAccuracy(BaseMetric):
         prefix: Optional[str] = None,
     ):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if samples not in SAMPLE_SETS:
-            raise ValueError(
-                f'SubsetAccuracy: samples must be one of {SAMPLE_SETS}, got {samples!r}'
-            )
+        check_samples('SubsetAccuracy', samples)
         self.samples = samples
         self.topk: Tuple[int, ...] = (topk,) if isinstance(topk, int) else tuple(topk)
 
