@@ -133,3 +133,17 @@ def test_dataset_reads_the_scenes(tool, tmp_path):
     assert tuple(sample['inputs'].shape) == (1, 32, 32)
     seg = sample['data_samples'].gt_sem_seg.data
     assert np.array_equal(seg[0].numpy(), _read(osp.join(out, 'ann_dir', 'val', '000000.png')))
+
+
+def test_default_source_is_the_prepared_folder_else_the_debian_files(tool, tmp_path, monkeypatch):
+    debian = _fake_idx(str(tmp_path / 'debian'), gz=True)  # the package ships .gz files
+    monkeypatch.setattr(tool, 'DEBIAN_SRC', debian)
+    monkeypatch.chdir(tmp_path)
+    tool.main(['--out', 'a', '--num-train', '2', '--num-val', '1', '--size', '32'])
+    used = json.load(open(osp.join('a', 'items_train.json')))
+    assert used['source'] == 'train-images-idx3-ubyte' and len(used['scenes']) == 2
+    # with data/fashion_mnist present it is read instead (the Debian folder is gone now)
+    _fake_idx(str(tmp_path / 'data' / 'fashion_mnist'))
+    monkeypatch.setattr(tool, 'DEBIAN_SRC', str(tmp_path / 'nowhere'))
+    tool.main(['--out', 'b', '--num-train', '2', '--num-val', '1', '--size', '32'])
+    assert len(json.load(open(osp.join('b', 'items_train.json')))['scenes']) == 2

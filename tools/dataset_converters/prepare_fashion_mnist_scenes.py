@@ -32,6 +32,8 @@ from typing import Dict, List, Tuple
 import numpy as np
 from PIL import Image
 
+from mmproto.utils.fashion_mnist import DEBIAN_SRC
+
 SPLITS = {'train': 'train', 'val': 't10k'}  # scene split -> Fashion-MNIST idx prefix
 IGNORE_INDEX = 255
 SUPPORT_LEVEL = 8  # 28x28 item pixels >= this (holes filled) are the item
@@ -169,7 +171,9 @@ def prepare(
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        '--src', default='data/fashion_mnist', help='folder of the idx files (or .gz)'
+        '--src',
+        help='folder of the idx files (or .gz); default: data/fashion_mnist if it exists, '
+        f'else the Debian package dataset-fashion-mnist ({DEBIAN_SRC})',
     )
     parser.add_argument('--out', default='data/fashion_mnist_scenes', help='output folder')
     parser.add_argument('--num-train', type=int, default=2000, help='training scenes')
@@ -189,6 +193,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.src is None:
+        args.src = 'data/fashion_mnist' if osp.isdir('data/fashion_mnist') else DEBIAN_SRC
     try:
         counts = prepare(
             args.src, args.out, args.num_train, args.num_val, args.size, args.seed,
