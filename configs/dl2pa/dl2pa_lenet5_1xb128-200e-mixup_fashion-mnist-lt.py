@@ -1,3 +1,4 @@
+# Recipe: LONG-TAIL (configs/dl2pa/README.md, 'Two recipes'; the details follow).
 # DL2PA on long-tailed Fashion-MNIST (CPU quick start), LONG-TAIL recipe: the official long-tail
 # code's recipe and schedule, as the CIFAR-10-LT paper-row configs here (Tables 4-6, supplement
 # 7.2; notes §2.4) on the LeNet-5 features (d = 120) of configs/dnc/lenet5_1xb128_fashion-mnist.py:

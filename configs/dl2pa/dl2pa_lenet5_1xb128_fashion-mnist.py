@@ -1,3 +1,4 @@
+# Recipe: BALANCED (configs/dl2pa/README.md, 'Two recipes'; the details follow).
 # DL2PA on Fashion-MNIST (CPU quick start), BALANCED recipe (the official balanced code: no norm
 # before the l2, loss 'hpn', lr 0.01): the LeNet-5 features (d = 120), data and 10-epoch SGD
 # schedule of configs/dnc/lenet5_1xb128_fashion-mnist.py, regressed onto fixed uniformity

@@ -1,5 +1,7 @@
 # DL2PA on ImageNet-LT, d = 4096 by a projection instead of the official widened layer4:
 # ResNet-50 (2048-d) -> Linear to 4096 (LinearNeck, no norm) -> BN + l2, DR loss, Mixup 1.0.
+# Recipe: LONG-TAIL (Tables 4-6; configs/dl2pa/README.md, 'Two recipes'): prototype heads regress
+# h = l2(BN(f)) with the DR loss; Mixup alpha 1; _base_/schedules/longtail_200e.py.
 _base_ = ['./dl2pa_resnet50-d4096_1xb128-200e-mixup_in1k-lt.py']
 
 model = dict(

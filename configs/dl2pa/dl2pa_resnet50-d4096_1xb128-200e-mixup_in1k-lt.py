@@ -2,6 +2,8 @@
 # widened to 1024 planes (pooled feature 1024 x 4 = 4096-d, no projection) -> BN + l2, DR loss,
 # Mixup 1.0. The projection variant (ResNet-50 2048-d -> Linear to 4096) is
 # dl2pa_resnet50-d4096-linear_1xb128-200e-mixup_in1k-lt.py.
+# Recipe: LONG-TAIL (Tables 4-6; configs/dl2pa/README.md, 'Two recipes'): prototype heads regress
+# h = l2(BN(f)) with the DR loss; Mixup alpha 1; _base_/schedules/longtail_200e.py.
 _base_ = [
     'mmpretrain::_base_/models/resnet50.py',
     './_base_/datasets/imagenet_lt_bs128.py',

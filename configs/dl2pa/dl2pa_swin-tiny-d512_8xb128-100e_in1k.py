@@ -1,4 +1,6 @@
 # DL2PA (ours) on ImageNet-1K: Swin-T from scratch, d=512, AdamW lr 1e-3, batch 1024, Mixup 1.0
+# Recipe: BALANCED, ImageNet-1K (Table 3; configs/dl2pa/README.md, 'Two recipes'): prototype heads
+# regress l2(f) (no norm before the l2) with loss 'paper'; Mixup 1.0; _base_/schedules/imagenet_adamw_100e.py.
 _base_ = [
     'mmpretrain::_base_/models/swin_transformer/tiny_224.py',
     'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',

@@ -1,3 +1,4 @@
+# Recipe: LONG-TAIL (configs/dl2pa/README.md, 'Two recipes'; the details follow).
 # Linear head on long-tailed Fashion-MNIST, LONG-TAIL recipe: the baseline of
 # dl2pa_lenet5_1xb128-200e-mixup_fashion-mnist-lt.py with everything but the head the same
 # (LeNet-5 features, Fashion-MNIST-LT 0.01, Mixup alpha 1, SGD lr 0.1, wd 2e-4, 200 epochs, 5-epoch
