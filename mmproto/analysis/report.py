@@ -141,17 +141,23 @@ def compare(a: Summary, b: Summary, higher_is_better: bool = True) -> Comparison
 
 
 def judge_claim(claim: float, comparison: Comparison) -> str:
-    """Does the study resolve a paper's claimed difference ``claim`` (same sign convention as
-    ``Δ``)? ``'below resolution'`` when ``|claim| < threshold`` (a measured difference of that
-    size would be called "no difference"); otherwise whether the measured ``Δ`` is within the
-    threshold of the claim (``'resolved: consistent'``) or not (``'resolved: excluded'``)."""
+    """What the measured ``Δ`` says of a paper's claimed difference ``claim`` (same sign as ``Δ``).
+
+    With ``threshold`` the study's resolution (the half-width of the interval of ``Δ`` values
+    the rule cannot tell apart): ``'excluded'`` when ``|Δ - claim| >= threshold`` (the claim is
+    outside that interval, whatever its size); otherwise ``'below resolution'`` when
+    ``|claim| < threshold`` (the claim cannot be told from no difference), ``'confirmed'``
+    when ``|Δ| >= threshold`` (consistent with the claim, and a difference), else
+    ``'consistent, as is 0'`` (both the claim and no difference are within the interval)."""
     if math.isnan(comparison.threshold):
         return 'n/a'
+    if abs(comparison.delta - claim) >= comparison.threshold:
+        return 'excluded'
     if abs(claim) < comparison.threshold:
         return 'below resolution'
-    if abs(comparison.delta - claim) < comparison.threshold:
-        return 'resolved: consistent'
-    return 'resolved: excluded'
+    if abs(comparison.delta) >= comparison.threshold:
+        return 'confirmed'
+    return 'consistent, as is 0'
 
 
 def verdicts(study: Study, summaries: Mapping[Key, Summary]) -> List[dict]:

@@ -119,7 +119,8 @@ class Study:
         seeds: default seeds. overrides: config fields applied to every arm (the shared
             schedule and data), below the arm's own.
         claims: ``{(method, baseline): Δ}``, the paper's claimed difference of the first metric;
-            each verdict then says whether the study resolves it (``report.judge_claim``).
+            each verdict then says whether the measured Δ excludes, confirms or cannot resolve it
+            (``report.judge_claim``).
         smoke_overrides: extra fields of a ``--smoke`` run (default: 1 epoch, no workers);
             ``smoke_train_size`` / ``smoke_val_size`` cut the innermost train / val datasets.
         description: one paragraph for ``results.md``.

@@ -158,9 +158,13 @@ def test_compare_uses_welch_from_five_seeds_and_judges_claims():
         '2 std'
     )
     # the paper's claim against this resolution (0.99)
-    assert judge_claim(0.3, c) == 'below resolution'
-    assert judge_claim(1.5, c) == 'resolved: consistent'  # |1 - 1.5| < 0.99
-    assert judge_claim(3.0, c) == 'resolved: excluded'
+    assert judge_claim(0.3, c) == 'below resolution'  # |1 - 0.3| < 0.99, |0.3| < 0.99
+    assert judge_claim(1.5, c) == 'confirmed'  # |1 - 1.5| < 0.99 <= |1|
+    assert judge_claim(3.0, c) == 'excluded'  # |1 - 3| >= 0.99
+    # a claim below the resolution is still excluded by a Δ far from it (MCC on LT 0.01)
+    assert judge_claim(0.3, c._replace(delta=-1.27, threshold=0.40)) == 'excluded'
+    # the claim is resolvable but Δ lies between 0 and the claim
+    assert judge_claim(0.3, c._replace(delta=0.15, threshold=0.26)) == 'consistent, as is 0'
     # constant arms: the difference is exact
     exact = compare(Summary([1.0] * 5, [], [], []), Summary([0.0] * 5, [], [], []))
     assert exact.verdict == 'better' and exact.threshold == 0.0 and exact.p == 0.0

@@ -8,8 +8,8 @@ quick-start configs (``mcc_lenet5_1xb128_fashion-mnist.py`` with the code's sigm
 with their own schedule (10 epochs, SGD 0.05, cosine) on the ``mcc`` study's data (balanced =
 first 12k training images; LT 0.01 = long-tailed, head class 3000 of the 60k), 10 seeds each.
 Differences are judged by Welch's t-test (the standard error of the difference of the means),
-and each verdict says whether the paper's +0.3 is above this study's resolution
-(``Study.claims``).
+and each verdict says what the measured Δ says of the paper's +0.3 (``Study.claims``:
+excluded, confirmed, or below this study's resolution).
 
 Wall time, estimated (not yet run): about 20 min with ``--jobs 2`` on an idle 2-core CPU (3 arms
 x 2 groups x 10 seeds = 60 runs; 94 / 59 iterations per epoch, 10 epochs, the 10k test images
@@ -45,7 +45,7 @@ STUDY = Study(
         f'Fashion-MNIST, LeNet-5 features, the quick-start schedule ({QUICK_START_EPOCHS} epochs, '
         'SGD 0.05, cosine); balanced = first 12k training images, LT 0.01 = long-tailed '
         '(imbalance 0.01, head class 3000) of the 60k; test = the 10k test set; 10 seeds. '
-        "Verdicts by Welch's t-test; the claim column says whether the paper's +0.3 (median "
-        'gain over the linear classifier, Tables 1-3) exceeds the resolution.'
+        "Verdicts by Welch's t-test; the claim column says what the measured Δ says of the "
+        "paper's +0.3 (median gain over the linear classifier, Tables 1-3)."
     ),
 )
