@@ -319,10 +319,14 @@ def collect(study: Study, runs: Sequence[Run]) -> Dict[Tuple[str, str, int], Dic
 
 def write_report(study: Study, runs: Sequence[Run], work_dir: str, command: str = '') -> dict:
     """Write ``results.md``, ``results.json`` (per-seed values) and one PNG per metric into
-    ``work_dir``; returns ``dict(markdown=..., pngs=[...], verdicts=[...], failed=[...])``."""
+    ``work_dir``; returns ``dict(markdown=..., pngs=[...], verdicts=[...], failed=[...],
+    unfinished=[...])``: ``failed`` ended with an error, ``unfinished`` have no ``DONE`` record
+    (not started yet, or still training: ``--report-only`` beside a running study)."""
     summaries = aggregate(study, collect(study, runs))
     rows = verdicts(study, summaries)
-    failed = [r.slug for r in runs if (r.status() or {}).get('rc', 1) != 0]
+    status = {r.slug: r.status() for r in runs}
+    unfinished = [slug for slug, s in status.items() if s is None]
+    failed = [slug for slug, s in status.items() if s is not None and s.get('rc', 1) != 0]
     seconds = sum((r.status() or {}).get('seconds', 0.0) for r in runs)
     seeds = sorted({r.seed for r in runs})
     text = [f'# Study `{study.name}`', '']
@@ -332,13 +336,16 @@ def write_report(study: Study, runs: Sequence[Run], work_dir: str, command: str 
         text += ['```shell', command, '```', '']
     text += [
         f'Seeds {seeds}; value = final epoch unless the column says otherwise; mean ± sample '
-        f'std over the seeds (n). {len(runs) - len(failed)}/{len(runs)} runs finished, '
+        f'std over the seeds (n). {len(runs) - len(failed) - len(unfinished)}/{len(runs)} runs '
+        'finished, '
         f'{seconds / 60:.1f} min of training in all.',
         '',
         markdown_table(study, summaries, rows),
     ]
     if failed:
         text += ['Failed runs (see their log.txt): ' + ', '.join(failed), '']
+    if unfinished:
+        text += ['Unfinished runs (not started or still training): ' + ', '.join(unfinished), '']
     if study.report_extra is not None:
         text += list(study.report_extra(study, runs, work_dir, summaries))
     markdown = '\n'.join(text)
@@ -358,6 +365,8 @@ def write_report(study: Study, runs: Sequence[Run], work_dir: str, command: str 
         for (g, a, m), s in summaries.items()
     }
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(summaries=raw, verdicts=rows, failed=failed), f, indent=1)
+        json.dump(
+            dict(summaries=raw, verdicts=rows, failed=failed, unfinished=unfinished), f, indent=1
+        )
     pngs = plot_metrics(study, summaries, work_dir)
-    return dict(markdown=markdown, pngs=pngs, verdicts=rows, failed=failed)
+    return dict(markdown=markdown, pngs=pngs, verdicts=rows, failed=failed, unfinished=unfinished)

@@ -24,7 +24,7 @@ from mmproto.analysis.report import (
     welch,
     write_report,
 )
-from mmproto.analysis.study import Run, merge_overrides, read_series
+from mmproto.analysis.study import Run, merge_overrides, read_series, study_runs
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -217,6 +217,24 @@ def test_log_metric_reads_every_matching_line(tmp_path):
     )
     metric = Metric('moved', log_pattern=r'Hook: (\d+)/\d+ classes changed')
     assert read_series(str(tmp_path / 'run'), metric) == {1.0: 3.0, 2.0: 0.0}
+
+
+def test_report_tells_failed_from_unfinished_runs(tmp_path):
+    """A run with an error is "failed"; one without its DONE record (not started, or still
+    training beside ``--report-only``) is "unfinished"; neither counts as finished."""
+    study = Study('toy', (Arm('a', LINEAR),), (Metric('acc'),), seeds=(0, 1, 2))
+    runs = study_runs(study, str(tmp_path), study.seeds)
+    for run, rc in zip(runs[:2], (0, 1)):
+        os.makedirs(run.dir)
+        with open(run.done_file, 'w') as f:
+            json.dump(dict(rc=rc, seconds=60.0), f)
+    report = write_report(study, runs, str(tmp_path))
+    assert report['failed'] == [runs[1].slug] and report['unfinished'] == [runs[2].slug]
+    assert '1/3 runs finished, 2.0 min of training' in report['markdown']
+    assert f'Failed runs (see their log.txt): {runs[1].slug}' in report['markdown']
+    assert f'Unfinished runs (not started or still training): {runs[2].slug}' in report['markdown']
+    saved = json.load(open(tmp_path / 'results.json'))
+    assert saved['unfinished'] == [runs[2].slug]
 
 
 def _fake_fashion_mnist(root, n_train=1000, n_test=200):

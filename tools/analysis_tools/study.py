@@ -76,8 +76,10 @@ def main(argv=None) -> dict:
     report = write_report(study, runs, work_dir, command)
     print(report['markdown'])
     print('plots: ' + ', '.join(report['pngs']))
-    if report['failed']:
-        raise SystemExit(f'{len(report["failed"])} run(s) failed: {", ".join(report["failed"])}')
+    # after training every run has its DONE record: one missing there is a failure too
+    failed = report['failed'] + ([] if args.report_only else report['unfinished'])
+    if failed:
+        raise SystemExit(f'{len(failed)} run(s) failed: {", ".join(failed)}')
     return report
 
 
