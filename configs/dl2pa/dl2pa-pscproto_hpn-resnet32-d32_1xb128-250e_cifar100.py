@@ -1,6 +1,6 @@
 # Ours* (Table 8): prototypes = class weights of the trained PSC of the same d
 # (train psc_hpn-resnet32-d32_1xb128-250e_cifar100.py first), dynamic assignment
-# Recipe: BALANCED (Tables 1-3, 8; configs/dl2pa/README.md, 'Two recipes'): prototype heads regress
+# Recipe: BALANCED (Tables 1-2, 8-9; configs/dl2pa/README.md, 'Two recipes'): prototype heads regress
 # l2(f) (no norm before the l2) with loss 'hpn'; schedule: _base_/schedules/balanced_250e.py.
 _base_ = [
     './_base_/models/hpn-resnet32_dl2pa.py',

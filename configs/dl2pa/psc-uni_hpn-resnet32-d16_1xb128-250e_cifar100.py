@@ -1,5 +1,5 @@
 # PSC* (Table 8): the PSC baseline + 1e-2 * L_uni on its learnable prototypes
-# Recipe: BALANCED (Tables 1-3, 8; configs/dl2pa/README.md, 'Two recipes'): prototype heads regress
+# Recipe: BALANCED (Tables 1-2, 8-9; configs/dl2pa/README.md, 'Two recipes'): prototype heads regress
 # l2(f) (no norm before the l2) with loss 'hpn'; schedule: inherited from _base_.
 _base_ = ['./psc_hpn-resnet32-d16_1xb128-250e_cifar100.py']
 

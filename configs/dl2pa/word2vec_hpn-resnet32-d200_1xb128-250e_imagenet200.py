@@ -1,6 +1,6 @@
 # Word2Vec baseline: class-name word embeddings (user-supplied file, one
 # "name v1 v2 ..." line per class in class order) reduced to d, fixed assignment
-# Recipe: BALANCED (Tables 1-3, 8; configs/dl2pa/README.md, 'Two recipes'): prototype heads regress
+# Recipe: BALANCED (Tables 1-2, 8-9; configs/dl2pa/README.md, 'Two recipes'): prototype heads regress
 # l2(f) (no norm before the l2) with loss 'hpn'; schedule: _base_/schedules/balanced_250e.py.
 _base_ = [
     './_base_/models/hpn-resnet32_dl2pa.py',

@@ -327,7 +327,7 @@ def write_report(study: Study, runs: Sequence[Run], work_dir: str, command: str 
     status = {r.slug: r.status() for r in runs}
     unfinished = [slug for slug, s in status.items() if s is None]
     failed = [slug for slug, s in status.items() if s is not None and s.get('rc', 1) != 0]
-    seconds = sum((r.status() or {}).get('seconds', 0.0) for r in runs)
+    seconds = sum(s.get('seconds', 0.0) for s in status.values() if s is not None)
     seeds = sorted({r.seed for r in runs})
     text = [f'# Study `{study.name}`', '']
     if study.description:
@@ -337,8 +337,7 @@ def write_report(study: Study, runs: Sequence[Run], work_dir: str, command: str 
     text += [
         f'Seeds {seeds}; value = final epoch unless the column says otherwise; mean ± sample '
         f'std over the seeds (n). {len(runs) - len(failed) - len(unfinished)}/{len(runs)} runs '
-        'finished, '
-        f'{seconds / 60:.1f} min of training in all.',
+        f'finished, {seconds / 60:.1f} min of training in all.',
         '',
         markdown_table(study, summaries, rows),
     ]
