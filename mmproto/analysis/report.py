@@ -5,6 +5,7 @@ import math
 import os
 import os.path as osp
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, NamedTuple, Sequence, Tuple
 
@@ -262,10 +263,10 @@ def plot_metrics(
 
     os.makedirs(out_dir, exist_ok=True)
     groups, paths = study.groups, []
+    # one panel still leaves room for the legend column and a two-line title
+    width = max(3.2 * len(groups) + 0.8, 4.8)
     for metric in study.metrics:
-        fig, axes = plt.subplots(
-            1, len(groups), figsize=(3.2 * len(groups) + 0.8, 3.0), squeeze=False
-        )
+        fig, axes = plt.subplots(1, len(groups), figsize=(width, 3.2), squeeze=False)
         for ax, group in zip(axes[0], groups):
             arms = [a for a in study.arms if a.group == group]
             series = [summaries[(group, a.name, metric.name)] for a in arms]
@@ -294,8 +295,10 @@ def plot_metrics(
                     labels.append(lab)
         if labels:
             fig.legend([handles[lab] for lab in labels], labels, loc='center right', fontsize=7)
-        fig.suptitle(f'{study.name}: {metric.name} (mean ± std over seeds)', fontsize=9)
-        fig.tight_layout(rect=(0, 0, 1 - 1.0 / (3.2 * len(groups) + 0.8), 1))
+        title = f'{study.name}: {metric.name} (mean ± std over seeds)'
+        # ~11 characters of 9-pt text per inch: wrap instead of running off the figure
+        fig.suptitle(textwrap.fill(title, width=int(width * 11)), fontsize=9)
+        fig.tight_layout(rect=(0, 0, 1 - 1.0 / width, 1))
         slug = re.sub(r'[^A-Za-z0-9]+', '_', metric.name).strip('_')
         path = osp.join(out_dir, f'{study.name}_{slug}.png')
         fig.savefig(path, dpi=dpi)

@@ -26,7 +26,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 _PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -51,6 +51,9 @@ class Metric:
             first group) per matching line, x = 1, 2, ... (e.g. one per assignment update).
         higher_is_better: direction used by the verdicts (only the study's first metric).
         fmt: number format in the table.
+        x_unit: the x axis of the series in plots; default ``'epoch'`` (``'log line'`` with
+            ``log_pattern``). ``'iteration'`` for the validation lines of an
+            ``IterBasedTrainLoop``, whose ``step`` is the iteration.
     """
 
     key: str
@@ -59,6 +62,7 @@ class Metric:
     log_pattern: Optional[str] = None
     higher_is_better: bool = True
     fmt: str = '.2f'
+    x_unit: Optional[str] = None
 
     def __post_init__(self):
         if self.reduce not in REDUCTIONS:
@@ -72,6 +76,8 @@ class Metric:
 
     @property
     def x_label(self) -> str:
+        if self.x_unit is not None:
+            return self.x_unit
         return 'log line' if self.log_pattern else 'epoch'
 
 
@@ -171,6 +177,25 @@ class Study:
     @property
     def groups(self) -> List[str]:
         return list(dict.fromkeys(a.group for a in self.arms))
+
+    def select(self, groups: Sequence[str]) -> 'Study':
+        """This study restricted to the arms of ``groups`` (e.g. ``['LT 0.1']``): train or
+        report one table block on its own. An unknown group, or an arm whose ``needs`` lie
+        outside ``groups``, is a ``ValueError``."""
+        unknown = [g for g in groups if g not in self.groups]
+        if unknown:
+            raise ValueError(
+                f'study {self.name!r} has no group(s) {unknown}; its groups: {self.groups}'
+            )
+        arms = tuple(a for a in self.arms if a.group in groups)
+        names = {a.name for a in arms}
+        return replace(
+            self,
+            arms=arms,
+            methods=tuple(m for m in self.methods if m in names),
+            baselines=tuple(b for b in self.baselines if b in names),
+            claims={k: v for k, v in self.claims.items() if k[0] in names and k[1] in names},
+        )
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,10 @@ def test_definitions_are_checked():
         Metric('acc', reduce='mean')
     with pytest.raises(ValueError, match='slug'):
         Arm('a b', LINEAR)
+    # the plots' x axis: validation lines of an IterBasedTrainLoop are per iteration
+    assert Metric('acc').x_label == 'epoch' and Metric('a', log_pattern='x').x_label == 'log line'
+    seg = {m.name: m.x_label for m in STUDIES['dnc-seg-transfer'].metrics}
+    assert seg['mIoU'] == 'iteration' and seg['pretrain top-1'] == 'epoch'
     with pytest.raises(ValueError, match='not arms'):
         Study('s', (Arm('a', LINEAR),), (Metric('acc'),), methods=('x',))
     with pytest.raises(ValueError, match='twice'):
@@ -206,6 +210,35 @@ def test_definitions_are_checked():
         dict(model=dict(head=dict(b=3)), y=dict(_delete_=True, z=1)),
     )
     assert merged == dict(model=dict(head=dict(a=1, b=3)), x=1, y=dict(_delete_=True, z=1))
+
+
+def test_select_keeps_one_table_block():
+    """``--groups``: the selected study holds only those groups' arms, drops methods,
+    baselines and claims without an arm there, and names an unknown group or a ``needs``
+    that the selection would cut."""
+    arms = (
+        Arm('m', LINEAR, group='A'),
+        Arm('b', LINEAR, group='A'),
+        Arm('m', LINEAR, group='B'),
+        Arm('c', LINEAR, group='B'),
+    )
+    study = Study(
+        's', arms, (Metric('acc'),), methods=('m',), baselines=('b', 'c'),
+        claims={('m', 'b'): 0.3, ('m', 'c'): 1.0},
+    )  # fmt: skip
+    only_b = study.select(['B'])
+    assert [(a.group, a.name) for a in only_b.arms] == [('B', 'm'), ('B', 'c')]
+    assert only_b.methods == ('m',) and only_b.baselines == ('c',)
+    assert only_b.claims == {('m', 'c'): 1.0} and only_b.groups == ['B']
+    assert study.select(['A', 'B']).arms == study.arms
+    with pytest.raises(ValueError, match=r"no group\(s\) \['C'\]"):
+        study.select(['C'])
+    needing = Study('n', (Arm('p', LINEAR, group='A'), Arm('f', LINEAR, group='B', needs=('A/p',))),
+                    (Metric('acc'),))  # fmt: skip
+    with pytest.raises(ValueError, match='needs'):
+        needing.select(['B'])
+    real = STUDIES['dl2pa-lt-200e'].select(['LT 0.1'])
+    assert len(real.arms) == 5 and {a.group for a in real.arms} == {'LT 0.1'}
 
 
 def test_log_metric_reads_every_matching_line(tmp_path):

@@ -3,9 +3,10 @@
 Usage::
 
     python tools/analysis_tools/study.py NAME [--work-dir DIR] [--seeds 0 1 2] [--jobs N]
-        [--smoke] [--data-root DIR] [--report-only] [--list]
+        [--groups G [G ...]] [--smoke] [--data-root DIR] [--report-only] [--list]
 
 Finished runs in the work dir are skipped (resume by running the same command again).
+``--groups`` trains and reports only those table blocks (e.g. ``--groups 'LT 0.1'``).
 ``--smoke`` trains every arm for one epoch on a tiny subset, in this process, one seed.
 """
 
@@ -26,6 +27,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('name', nargs='?', help=f'the study: {", ".join(sorted(STUDIES))}')
     parser.add_argument('--work-dir', help='default: work_dirs/study_<name>[_smoke]')
     parser.add_argument('--seeds', type=int, nargs='+', help="default: the study's seeds")
+    parser.add_argument(
+        '--groups', nargs='+', help="only these groups (table blocks), e.g. 'LT 0.1'"
+    )
     parser.add_argument('--jobs', type=int, default=1, help='runs trained at the same time')
     parser.add_argument(
         '--smoke', action='store_true', help='1 epoch on a tiny subset, 1 seed, in-process'
@@ -50,6 +54,8 @@ def main(argv=None) -> dict:
             print(f'{name}: {len(study.arms)} arms x seeds {list(study.seeds)}: {arms}')
         return {}
     study = get_study(args.name)
+    if args.groups:
+        study = study.select(args.groups)
     work_dir = args.work_dir or osp.join(
         'work_dirs', f'study_{study.name}' + ('_smoke' if args.smoke else '')
     )

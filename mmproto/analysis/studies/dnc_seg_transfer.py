@@ -140,7 +140,7 @@ def _class_metric(name: str) -> Metric:
     import re
 
     pattern = r'^\|\s*' + re.escape(name) + r'\s*\|\s*([-\d.]+|nan)\s*\|'
-    return Metric(f'IoU.{name}', f'IoU {name}', log_pattern=pattern)
+    return Metric(f'IoU.{name}', f'IoU {name}', log_pattern=pattern, x_unit='validation')
 
 
 def pictures_and_claims(study: Study, runs, work_dir: str, summaries) -> List[str]:
@@ -187,7 +187,7 @@ STUDY = Study(
     name='dnc-seg-transfer',
     arms=tuple(_arms()),
     metrics=(
-        Metric('mIoU', 'mIoU'),
+        Metric('mIoU', 'mIoU', x_unit='iteration'),
         *(_class_metric(c) for c in CLASSES),
         Metric('accuracy/top1', 'pretrain top-1'),
     ),
