@@ -237,14 +237,21 @@ def markdown_table(
     return '\n'.join(lines) + '\n'
 
 
-def _plot_single_points(ax, arms, series, x_label: str) -> None:
+def arm_colors(study: Study) -> Dict[str, str]:
+    """One colour per arm name, the same in every panel (groups may list their arms in another
+    order or leave some out): matplotlib's cycle ``C0, C1, ...`` in order of first appearance."""
+    names = dict.fromkeys(a.name for a in study.arms)
+    return {name: f'C{i % 10}' for i, name in enumerate(names)}
+
+
+def _plot_single_points(ax, arms, series, x_label: str, colors: Mapping[str, str]) -> None:
     """One value per arm (e.g. a one-epoch smoke run): bars with the arm names on the x axis
     instead of a curve of one point."""
     names = [a.name for a, s in zip(arms, series) if s.x]
     kept = [s for s in series if s.x]
     means = [s.curve_mean[-1] for s in kept]
     stds = [s.curve_std[-1] for s in kept]
-    colors = [f'C{i}' for i in range(len(kept))]
+    colors = [colors[name] for name in names]
     ax.bar(range(len(kept)), means, yerr=stds, color=colors, alpha=0.8)
     ax.set_xticks(range(len(kept)))
     ax.set_xticklabels(names, rotation=30, ha='right', fontsize=7)
@@ -262,7 +269,7 @@ def plot_metrics(
     import matplotlib.pyplot as plt
 
     os.makedirs(out_dir, exist_ok=True)
-    groups, paths = study.groups, []
+    groups, paths, colors = study.groups, [], arm_colors(study)
     # one panel still leaves room for the legend column and a two-line title
     width = max(3.2 * len(groups) + 0.8, 4.8)
     for metric in study.metrics:
@@ -271,16 +278,18 @@ def plot_metrics(
             arms = [a for a in study.arms if a.group == group]
             series = [summaries[(group, a.name, metric.name)] for a in arms]
             if max((len(s.x) for s in series), default=0) == 1:
-                _plot_single_points(ax, arms, series, metric.x_label)
+                _plot_single_points(ax, arms, series, metric.x_label, colors)
             else:
                 for arm, s in zip(arms, series):
                     if not s.x:
                         continue
                     x, m, sd = np.array(s.x), np.array(s.curve_mean), np.array(s.curve_std)
-                    (line,) = ax.plot(
-                        x, m, marker='o' if len(x) < 20 else None, ms=3, label=arm.name
-                    )
-                    ax.fill_between(x, m - sd, m + sd, color=line.get_color(), alpha=0.2, lw=0)
+                    color = colors[arm.name]
+                    ax.plot(
+                        x, m, marker='o' if len(x) < 20 else None, ms=3, label=arm.name,
+                        color=color,
+                    )  # fmt: skip
+                    ax.fill_between(x, m - sd, m + sd, color=color, alpha=0.2, lw=0)
                 ax.xaxis.get_major_locator().set_params(integer=True)
                 ax.set_xlabel(metric.x_label, fontsize=8)
             ax.set_title(group or study.name, fontsize=9)

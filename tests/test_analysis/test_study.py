@@ -108,10 +108,29 @@ def test_ungrouped_single_epoch_report(tmp_path):
     assert table.startswith('| arm | acc | n |') and '| m | 80.00 | 1 |' in table
     assert '| group' not in table and '| m | b |' in table
     fig, ax = plt.subplots()
-    _plot_single_points(ax, list(arms), [summaries[('', a.name, 'acc')] for a in arms], 'epoch')
+    colors = {'m': 'C0', 'b': 'C1'}
+    _plot_single_points(
+        ax, list(arms), [summaries[('', a.name, 'acc')] for a in arms], 'epoch', colors
+    )
     assert [t.get_text() for t in ax.get_xticklabels()] == ['m', 'b']
     assert [p.get_height() for p in ax.patches] == [80.0, 78.0]
     plt.close(fig)
+
+
+def test_arm_colors_agree_across_panels():
+    """An arm keeps its colour in every group, whatever the group's order of arms."""
+    from mmproto.analysis.report import arm_colors
+
+    arms = (
+        Arm('iter', LINEAR, group='d=2'),
+        Arm('linear', LINEAR, group='d=2'),
+        Arm('paper', LINEAR, group='LT'),
+        Arm('etf', LINEAR, group='LT'),
+        Arm('iter', LINEAR, group='LT'),
+        Arm('linear', LINEAR, group='LT'),
+    )
+    study = Study('s', arms, (Metric('acc'),))
+    assert arm_colors(study) == {'iter': 'C0', 'linear': 'C1', 'paper': 'C2', 'etf': 'C3'}
 
 
 def test_compare_and_reduce_rules():
