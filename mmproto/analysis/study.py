@@ -198,6 +198,11 @@ class Study:
         )
 
 
+def group_slug(group: str) -> str:
+    """``group`` as a file-name part: ``'LT 0.1'`` -> ``'LT_0.1'``."""
+    return re.sub(r'[^A-Za-z0-9_.+-]+', '', group.replace(' ', '_'))
+
+
 @dataclass(frozen=True)
 class Run:
     """One arm trained with one seed in ``work_dir/runs/<slug>``."""
@@ -208,8 +213,7 @@ class Run:
 
     @property
     def slug(self) -> str:
-        group = re.sub(r'[^A-Za-z0-9_.+-]+', '', self.arm.group.replace(' ', '_'))
-        return f'{group or "all"}__{self.arm.name}__s{self.seed}'
+        return f'{group_slug(self.arm.group) or "all"}__{self.arm.name}__s{self.seed}'
 
     @property
     def dir(self) -> str:

@@ -331,6 +331,26 @@ def test_study_smoke_end_to_end(name, tmp_path, monkeypatch):
     assert again['verdicts'] == report['verdicts']
 
 
+def test_groups_report_beside_the_whole_study(tmp_path):
+    """``--groups`` reads the study's runs but writes its report to ``groups_<groups>/``,
+    leaving the whole study's ``results.md`` alone."""
+    spec = importlib.util.spec_from_file_location(
+        'study_tool', osp.join(REPO, 'tools', 'analysis_tools', 'study.py')
+    )
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    work = str(tmp_path / 'work')
+    os.makedirs(work)
+    (tmp_path / 'work' / 'results.md').write_text('the whole study')
+    report = tool.main(['dl2pa-lt-200e', '--groups', 'LT 0.1', '--report-only', '--work-dir', work])
+    assert (tmp_path / 'work' / 'results.md').read_text() == 'the whole study'
+    part = tmp_path / 'work' / 'groups_LT_0.1' / 'results.md'
+    assert part.is_file() and '| LT 0.01 |' not in part.read_text()
+    assert len(report['unfinished']) == 15 and all(
+        s.startswith('LT_0.1__') for s in report['unfinished']
+    )
+
+
 INSTALLED_RUN = """
 import json, sys
 from mmproto.analysis import Arm, Metric, Study

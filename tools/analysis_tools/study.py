@@ -6,7 +6,9 @@ Usage::
         [--groups G [G ...]] [--smoke] [--data-root DIR] [--report-only] [--list]
 
 Finished runs in the work dir are skipped (resume by running the same command again).
-``--groups`` trains and reports only those table blocks (e.g. ``--groups 'LT 0.1'``).
+``--groups`` trains and reports only those table blocks (e.g. ``--groups 'LT 0.1'``): the runs
+are the study's own (``WORK_DIR/runs``), the report goes to ``WORK_DIR/groups_<groups>/`` so that
+the whole study's ``results.md`` is not overwritten.
 ``--smoke`` trains every arm for one epoch on a tiny subset, in this process, one seed.
 """
 
@@ -19,7 +21,7 @@ import shlex
 import sys
 
 from mmproto.analysis import STUDIES, get_study, run_study, write_report
-from mmproto.analysis.study import study_runs
+from mmproto.analysis.study import group_slug, study_runs
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -79,7 +81,10 @@ def main(argv=None) -> dict:
     command = ' '.join(
         ['python tools/analysis_tools/study.py', *map(shlex.quote, argv or sys.argv[1:])]
     )
-    report = write_report(study, runs, work_dir, command)
+    report_dir = work_dir
+    if args.groups:
+        report_dir = osp.join(work_dir, 'groups_' + '+'.join(map(group_slug, args.groups)))
+    report = write_report(study, runs, report_dir, command)
     print(report['markdown'])
     print('plots: ' + ', '.join(report['pngs']))
     # after training every run has its DONE record: one missing there is a failure too
